@@ -1,27 +1,72 @@
 """actlab: an activation-function laboratory on PyTorch.
 
-Public API (everything else is internal and may change):
+The public API, by layer (dependencies point one way: catalog -> model -> training / diagnostics ->
+comparisons -> tour / cli):
 
-* the catalog: :func:`get`, :func:`lookup`, :func:`names`, :data:`CATALOG`, :class:`Activation`;
-* the lesson's layer: :func:`run_demo`;
+* catalog: :func:`get`, :func:`lookup`, :func:`names`, :data:`CATALOG`, :class:`Activation`,
+  :class:`CatalogActivation`; the lesson's layer: :func:`run_demo`;
+* models and training: :class:`MLP`, :class:`TrainConfig`, :func:`train`, :class:`TrainResult`
+  (tasks live in :mod:`actlab.tasks`);
+* diagnostics: :class:`Monitor`, :func:`diagnose`;
+* comparisons: :func:`train_many` (the vectorized trainer), :class:`ResultStore`;
 * errors: :class:`ActlabError`, the one exception type for mistakes a user can make.
+
+Heavier layers are imported on first use, so ``import actlab`` stays quick.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from actlab.catalog import CATALOG, Activation, lookup, names
 from actlab.demo import run_demo
 from actlab.errors import ActlabError
 from actlab.modules import CatalogActivation, get
 
+if TYPE_CHECKING:
+    from actlab.diagnostics import Monitor, diagnose
+    from actlab.model import MLP
+    from actlab.store import ResultStore
+    from actlab.training import TrainConfig, TrainResult, train
+    from actlab.vectorized import train_many
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "MLP": "actlab.model",
+    "TrainConfig": "actlab.training",
+    "TrainResult": "actlab.training",
+    "train": "actlab.training",
+    "Monitor": "actlab.diagnostics",
+    "diagnose": "actlab.diagnostics",
+    "train_many": "actlab.vectorized",
+    "ResultStore": "actlab.store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'actlab' has no attribute {name!r}")
+
 
 __all__ = [
     "CATALOG",
+    "MLP",
     "Activation",
     "ActlabError",
     "CatalogActivation",
+    "Monitor",
+    "ResultStore",
+    "TrainConfig",
+    "TrainResult",
     "__version__",
+    "diagnose",
     "get",
     "lookup",
     "names",
     "run_demo",
+    "train",
+    "train_many",
 ]

@@ -1,0 +1,26 @@
+# Two entry points for a fresh clone: `make tour` (install, then the guided tour) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: install tour test lint bench
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# The CPU build of PyTorch first: a plain `torch` requirement would pull a multi-GB CUDA build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+tour: install
+	$(VENV)/bin/actlab tour --out actlab-report
+
+test: install
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/run_all.py
