@@ -145,21 +145,23 @@ def _gelu_tanh_inner(x: Tensor) -> Tensor:
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "tanh":
-        y = 0.5 * x * (1.0 + torch.tanh(_gelu_tanh_inner(x)))
+        # ½(1 + tanh u) = σ(2u), which keeps its digits where 1 + tanh u would cancel (x << 0)
+        y = x * torch.sigmoid(2.0 * _gelu_tanh_inner(x))
     else:
-        y = 0.5 * x * (1.0 + torch.erf(x / math.sqrt(2.0)))
+        # erfc(-z) = 1 + erf(z), without the cancellation that loses digits for negative x
+        y = 0.5 * x * torch.erfc(-x / math.sqrt(2.0))
     return _zero_at_neg_inf(x, y)
 
 
 def gelu_grad(x: Tensor, approximate: str = "none") -> Tensor:
     if approximate == "tanh":
-        t = torch.tanh(_gelu_tanh_inner(x))
-        slope = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_COEF * x * x)
-        y = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * slope
-        # (1 - t^2) underflows to 0 long before x^3 overflows; beyond |x| = 1e4 the limit is exact
+        s = torch.sigmoid(2.0 * _gelu_tanh_inner(x))  # = ½(1 + tanh u)
+        slope = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_COEF * x * x)  # du/dx
+        y = s + 2.0 * x * s * (1.0 - s) * slope  # ½(1 - tanh² u) = 2σ(2u)(1 - σ(2u))
+        # s(1 - s) underflows to 0 long before x^3 overflows; beyond |x| = 1e4 the limit is exact
         y = torch.where(x.abs() > 1e4, (x > 0).to(x.dtype), y)
     else:
-        cdf = 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))
+        cdf = 0.5 * torch.erfc(-x / math.sqrt(2.0))
         pdf = torch.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
         y = cdf + x * pdf
     return _kill_at_inf(x, y, 1.0, 0.0)
@@ -225,12 +227,12 @@ def hardsigmoid_grad(x: Tensor) -> Tensor:
 
 
 def hardswish(x: Tensor) -> Tensor:
-    return _zero_at_neg_inf(x, x * torch.clamp(x + 3.0, 0.0, 6.0) / 6.0)
+    return _zero_at_neg_inf(x, x * (torch.clamp(x + 3.0, 0.0, 6.0) / 6.0))  # x * 6 would overflow first
 
 
 def hardswish_grad(x: Tensor) -> Tensor:
     middle = x / 3.0 + 0.5
-    y = torch.where(x < -3.0, torch.zeros_like(x), torch.where(x <= 3.0, middle, torch.ones_like(x)))
+    y = torch.where(x <= -3.0, torch.zeros_like(x), torch.where(x < 3.0, middle, torch.ones_like(x)))
     return torch.where(torch.isnan(x), x, y)
 
 
