@@ -1,0 +1,147 @@
+"""The results store: keys, reuse, migration, and refusal to touch files that are not its own."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from actlab.errors import ActlabError
+from actlab.store import MIGRATIONS, SCHEMA_VERSION, ResultStore, config_hash
+
+RELU = {"task": "add", "activation": "relu", "seed": 0, "hidden": [16, 16]}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_put_get_round_trip(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "runs.db") as store:
+        assert store.get(RELU) is None
+        store.put(RELU, {"interp_mae": 0.25, "steps": 10}, [4.0, 2.0, 1.0], label="t")
+        got = store.get(RELU)
+    assert got is not None
+    assert (got.task, got.activation, got.seed, got.label) == ("add", "relu", 0, "t")
+    assert got.metrics == {"interp_mae": 0.25, "steps": 10}
+    assert got.losses == [4.0, 2.0, 1.0]
+    assert got.config == RELU
+
+
+def test_store_persists_and_replaces_instead_of_duplicating(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    with ResultStore(path) as store:
+        store.put(RELU, {"interp_mae": 1.0}, [1.0])
+    with ResultStore(path) as store:
+        assert store.get(RELU).metrics == {"interp_mae": 1.0}
+        store.put(RELU, {"interp_mae": 0.5}, [0.5])
+        assert store.count() == 1
+        assert store.get(RELU).metrics == {"interp_mae": 0.5}
+
+
+def test_key_depends_on_config_and_version_not_on_order() -> None:
+    same = {"seed": 0, "hidden": [16, 16], "activation": "relu", "task": "add"}
+    assert config_hash(RELU) == config_hash(same)
+    assert config_hash(RELU) != config_hash({**RELU, "seed": 1})
+    assert config_hash(RELU) != config_hash({**RELU, "hidden": [16]})
+    assert config_hash(RELU, "0.1.0") != config_hash(RELU, "0.2.0")
+
+
+def test_find_list_and_gc(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "runs.db") as store:
+        for seed in range(3):
+            store.put({**RELU, "seed": seed}, {"interp_mae": seed}, [1.0])
+        store.put({**RELU, "activation": "tanh"}, {"interp_mae": 9}, [1.0])
+        assert [r.seed for r in store.runs(activation="relu")] == [0, 1, 2]
+        key = store.get({**RELU, "seed": 2}).config_hash
+        assert store.find(key[:8]).seed == 2
+        assert store.find("1").seed == 0
+        with pytest.raises(ActlabError, match="no run"):
+            store.find("zzzz")
+        store._db.execute("UPDATE runs SET version = '0.0.1' WHERE seed = 1")  # as if stored by an old version
+        assert store.gc(dry_run=True) == 1 and store.count() == 4
+        assert store.gc() == 1
+        assert sorted(r.seed for r in store.runs()) == [0, 0, 2]
+
+
+def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    with ResultStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migrates_a_version_1_database_keeping_its_runs(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("app", "actlab-results"), ("schema_version", "1")])
+    db.execute(
+        "INSERT INTO runs (config_hash, version, task, activation, seed, config_json, metrics_json, losses, "
+        "created_at) VALUES ('abc', '0.1.0', 'add', 'relu', 3, '{}', '{\"interp_mae\": 0.5}', x'', 'then')"
+    )
+    db.commit()
+    db.close()
+    with ResultStore(path) as store:
+        assert store.schema_version == 2
+        run = store.find("abc")
+        assert (run.seed, run.metrics, run.label) == (3, {"interp_mae": 0.5}, None)
+
+
+def test_refuses_a_file_that_is_not_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "actlab.db"
+    path.write_bytes(b"these are my tax records, not a database\n" * 100)
+    before = digest(path)
+    with pytest.raises(ActlabError, match=r"not an SQLite database.*left untouched"):
+        ResultStore(path)
+    assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actlab.db"]
+
+
+def test_refuses_a_foreign_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
+    db.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    db.commit()
+    db.close()
+    before = digest(path)
+    with pytest.raises(ActlabError, match=r"another program .*invoices"):
+        ResultStore(path)
+    assert digest(path) == before
+
+
+def test_refuses_a_damaged_database(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    with ResultStore(path) as store:
+        for seed in range(50):
+            store.put({**RELU, "seed": seed}, {"interp_mae": seed}, [1.0] * 200)
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the header page's schema: the tables can no longer be found
+    path.write_bytes(bytes(data))
+    before = digest(path)
+    with pytest.raises(ActlabError, match=r"runs\.db"):
+        ResultStore(path).runs()
+    assert digest(path) == before
+
+
+def test_refuses_a_newer_schema(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with ResultStore(path) as store:
+        store._db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(ActlabError, match="schema version 99, newer"):
+        ResultStore(path)
+
+
+def test_default_path_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTLAB_DB", str(tmp_path / "env.db"))
+    with ResultStore() as store:
+        assert store.path == tmp_path / "env.db"
+    monkeypatch.delenv("ACTLAB_DB")
+    monkeypatch.chdir(tmp_path)
+    with ResultStore() as store:
+        assert store.path == Path("actlab-runs/actlab.db")
+    assert (tmp_path / "actlab-runs" / "actlab.db").is_file()
