@@ -44,7 +44,9 @@ def test_module_equals_functional(name: str) -> None:
     module = actlab.get(name)
     assert isinstance(module, CatalogActivation)
     expected = CATALOG[name].fn(x, **CATALOG[name].resolve())
-    torch.testing.assert_close(module(x), expected, rtol=0, atol=0)
+    torch.testing.assert_close(module(x), expected, rtol=1e-12, atol=1e-15)
+    x32 = x.float()  # the module's fused kernel and the formula agree in float32 too (gelu: PyTorch's 4e-5)
+    torch.testing.assert_close(module(x32), CATALOG[name].fn(x32, **CATALOG[name].resolve()), rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(module.derivative(x), CATALOG[name].grad(x, **CATALOG[name].resolve()))
 
 
@@ -90,3 +92,10 @@ def test_range_follows_parameters() -> None:
     assert str(lookup("hardtanh").range_for(min_val=-2, max_val=3)) == "[-2, 3]"
     assert str(lookup("relu").range_for()) == "[0, ∞)"
     assert str(lookup("sigmoid").range_for()) == "(0, 1)"
+
+
+def test_step_passes_a_zero_gradient_so_nothing_learns_through_it() -> None:
+    layer = torch.nn.Linear(2, 3)
+    net = torch.nn.Sequential(layer, actlab.get("step"), torch.nn.Linear(3, 1))
+    net(torch.randn(8, 2)).sum().backward()
+    assert layer.weight.grad is not None and layer.weight.grad.abs().sum().item() == 0.0

@@ -140,6 +140,7 @@ class Activation:
     params: tuple[Param, ...] = ()
     summary: str = ""
     infinity_differs: tuple[str, ...] = field(default=())  # "+inf"/"-inf" where PyTorch gives NaN
+    fused: bool = True  # modules run torch_fn (PyTorch's kernel); False: they run the formula fn
 
     def resolve(self, **params: Any) -> dict[str, Any]:
         """Defaults merged with ``params``, each validated; unknown names are an error."""
@@ -227,6 +228,7 @@ _ENTRIES: list[Activation] = [
         year=1943,
         torch_name="torch.heaviside",
         torch_fn=lambda x: torch.heaviside(x, torch.zeros_like(x)),
+        fused=False,  # torch.heaviside has no backward at all; ours passes a zero gradient
         summary="The perceptron's threshold: no slope, so gradient descent cannot learn through it.",
     ),
     Activation(

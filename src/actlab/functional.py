@@ -13,6 +13,7 @@ rather than taken from autograd, so that the two can be checked against each oth
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -46,8 +47,20 @@ def identity_grad(x: Tensor) -> Tensor:
     return torch.where(torch.isnan(x), x, torch.ones_like(x))
 
 
+class _Step(torch.autograd.Function):
+    """The jump with an explicit zero derivative, so that gradient (all zeros) still flows through it."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> Tensor:
+        return torch.where(torch.isnan(x), x, (x > 0).to(x.dtype))
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Tensor) -> Tensor:
+        return torch.zeros_like(grad_out)
+
+
 def step(x: Tensor) -> Tensor:
-    return torch.where(torch.isnan(x), x, (x > 0).to(x.dtype))
+    return _Step.apply(x)
 
 
 def step_grad(x: Tensor) -> Tensor:

@@ -20,7 +20,12 @@ from actlab.catalog import Activation, lookup, parse_spec
 
 
 class CatalogActivation(nn.Module):
-    """Base of every catalog module: the entry's function applied with fixed hyper-parameters."""
+    """Base of every catalog module: the entry's function applied with fixed hyper-parameters.
+
+    ``forward`` runs PyTorch's own fused kernel where the entry has one (one pass over memory, the speed
+    a network actually gets); the catalog's formula in :mod:`actlab.functional` is the readable reference,
+    and the tests hold the two together (they differ only in the last float bits and at ``-inf``).
+    """
 
     catalog_name: ClassVar[str]
 
@@ -28,9 +33,10 @@ class CatalogActivation(nn.Module):
         super().__init__()
         self.entry: Activation = lookup(self.catalog_name)
         self.params: dict[str, Any] = self.entry.resolve(**params)
+        self._kernel = self.entry.torch_fn if self.entry.fused and self.entry.torch_fn else self.entry.fn
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.entry.fn(x, **self.params)
+        return self._kernel(x, **self.params)
 
     def derivative(self, x: Tensor) -> Tensor:
         """The closed-form ``f'(x)`` at the module's current hyper-parameters."""

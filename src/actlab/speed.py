@@ -1,0 +1,170 @@
+"""How fast each activation runs: time per element and effective bandwidth, next to a plain memory copy.
+
+An elementwise function reads its input and writes its output, so its floor is the time a memory copy of
+the same tensor takes; the copy is measured in the same run on the same device, and every figure is
+reported against it. Bytes counted (float32, ``N`` elements):
+
+* forward: read ``x``, write ``y``: ``8N`` bytes;
+* forward + backward (autograd through the catalog formula): the forward, then read ``x`` and the incoming
+  gradient and write the outgoing one: ``20N`` bytes;
+* copy (``y.copy_(x)``): ``8N`` bytes.
+
+What runs is the catalog module (``actlab.get(name)``, PyTorch's fused kernel where one exists), or with
+``impl="formula"`` the catalog's reference formula from :mod:`actlab.functional`.
+
+Timing: each measurement repeats the call until at least ``min_seconds`` have passed, and the median of
+``repeats`` such measurements is kept (noise on a shared machine only ever adds time).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import torch
+
+from actlab.catalog import lookup
+from actlab.errors import ActlabError
+from actlab.modules import get
+
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+FORWARD_BYTES, FWD_BWD_BYTES, COPY_BYTES = 8, 20, 8  # per float32 element (see the module docstring)
+
+
+@dataclass(frozen=True)
+class SpeedConfig:
+    sizes: tuple[int, ...] = DEFAULT_SIZES  # elements per tensor, 1e4 (cache-resident) to 1e7 (memory-bound)
+    repeats: int = 5  # measurements per figure; the median is kept
+    min_seconds: float = 0.01  # each measurement loops until this long, so that timer noise is negligible
+    devices: tuple[str, ...] = ()  # empty: the CPU, plus "cuda" when a GPU is present
+    threads: int = 0  # 0: leave torch's thread count alone
+    impl: str = "module"  # "module": what a network runs; "formula": the readable reference implementation
+
+
+@dataclass(frozen=True)
+class SpeedRow:
+    activation: str
+    device: str
+    size: int
+    forward_ns: float  # per element
+    fwd_bwd_ns: float  # per element
+    copy_ns: float  # per element, a plain copy of the same tensor
+    forward_gbps: float
+    fwd_bwd_gbps: float
+    copy_gbps: float
+
+    @property
+    def forward_vs_copy(self) -> float:
+        """How many copies' worth of time the forward pass takes (1.0 = at the memory limit)."""
+        return self.forward_ns / self.copy_ns
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        return {**asdict(self), "forward_vs_copy": self.forward_vs_copy}
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def seconds_per_call(call: Callable[[], object], device: str, repeats: int, min_seconds: float) -> float:
+    """Median wall time of one call."""
+    call()  # warm up (allocator, kernels, autograd graph)
+    _sync(device)
+    samples = []
+    for _ in range(repeats):
+        n, start = 0, time.perf_counter()
+        while True:
+            call()
+            n += 1
+            _sync(device)
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_seconds:
+                break
+        samples.append(elapsed / n)
+    return statistics.median(samples)
+
+
+def available_devices() -> tuple[str, ...]:
+    return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+
+
+def measure(
+    names: Sequence[str],
+    config: SpeedConfig = SpeedConfig(),
+    progress: Callable[[str, str, int], None] | None = None,
+) -> list[SpeedRow]:
+    """Time every activation in ``names`` at every size on every device; ``progress(name, device, size)``."""
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    if config.impl not in ("module", "formula"):
+        raise ActlabError(f"impl={config.impl!r} is invalid: use 'module' or 'formula'")
+    if not config.sizes or min(config.sizes) <= 0:
+        raise ActlabError("sizes must be positive numbers of elements, e.g. 10000 1000000")
+    entries = [lookup(n) for n in names]
+    rows: list[SpeedRow] = []
+    for device in config.devices or available_devices():
+        for size in config.sizes:
+            x = (torch.randn(size, generator=torch.Generator().manual_seed(size)) * 3).to(device)
+            copy_s = _copy_seconds(x, device, config)
+            for entry in entries:
+                if progress:
+                    progress(entry.name, device, size)
+                fwd_s, both_s = _activation_seconds(_callable(entry.name, config.impl, device), x, device, config)
+                rows.append(_row(entry.name, device, size, fwd_s, both_s, copy_s))
+    return rows
+
+
+def _copy_seconds(x: torch.Tensor, device: str, config: SpeedConfig) -> float:
+    target = torch.empty_like(x)
+    return seconds_per_call(lambda: target.copy_(x), device, config.repeats, config.min_seconds)
+
+
+def _activation_seconds(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, device: str, config: SpeedConfig
+) -> tuple[float, float]:
+    """Seconds for one forward call and for one forward + backward call."""
+    xg = x.clone().requires_grad_(True)
+    grad_out = torch.ones_like(x)
+
+    def fwd_bwd() -> None:
+        y = f(xg)
+        if y.requires_grad:  # the step function has no slope, so no graph
+            torch.autograd.grad(y, xg, grad_out)
+
+    fwd_s = seconds_per_call(lambda: f(x), device, config.repeats, config.min_seconds)
+    return fwd_s, seconds_per_call(fwd_bwd, device, config.repeats, config.min_seconds)
+
+
+def _callable(name: str, impl: str, device: str) -> Callable[[torch.Tensor], torch.Tensor]:
+    if impl == "module":
+        return get(name).to(device)
+    entry = lookup(name)
+    params = entry.resolve()
+    return lambda x: entry.fn(x, **params)
+
+
+def _row(name: str, device: str, size: int, fwd_s: float, both_s: float, copy_s: float) -> SpeedRow:
+    gb = 1e9
+    return SpeedRow(
+        activation=name,
+        device=device,
+        size=size,
+        forward_ns=fwd_s / size * 1e9,
+        fwd_bwd_ns=both_s / size * 1e9,
+        copy_ns=copy_s / size * 1e9,
+        forward_gbps=FORWARD_BYTES * size / fwd_s / gb,
+        fwd_bwd_gbps=FWD_BWD_BYTES * size / both_s / gb,
+        copy_gbps=COPY_BYTES * size / copy_s / gb,
+    )
+
+
+def relative_to(rows: Sequence[SpeedRow], baseline: str = "relu") -> dict[str, float]:
+    """Forward+backward time of each activation divided by the baseline's (same device and size)."""
+    base = {(r.device, r.size): r.fwd_bwd_ns for r in rows if r.activation == baseline}
+    ratios: dict[str, list[float]] = {}
+    for r in rows:
+        ratios.setdefault(r.activation, []).append(r.fwd_bwd_ns / base[(r.device, r.size)])
+    return {name: statistics.median(values) for name, values in ratios.items()}
