@@ -1,0 +1,89 @@
+"""Collapse: a network whose output does not depend on its input, and the born-dead experiment.
+
+A deep, narrow ReLU network can be dead before training starts: if at some layer every unit is negative
+for every input, everything above it sees only the biases, and the output is one constant (Lu, Shin, Su &
+Karniadakis, *Dying ReLU and Initialization*, 2019: with width fixed, the chance tends to 1 as depth
+grows). :func:`born_dead_fraction` measures that chance with the Monitor's collapse detection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from actlab.diagnostics.monitor import Monitor
+from actlab.errors import ActlabError
+
+
+def is_collapsed(model: nn.Module, inputs: Tensor, *, tol: float = 1e-6) -> bool:
+    """True when ``model``'s output is the same for every row of ``inputs`` (relative spread <= ``tol``)."""
+    if inputs.dim() == 0 or inputs.shape[0] < 2:
+        raise ActlabError("collapse needs at least two inputs (rows of the input tensor)")
+    monitor = Monitor(model, functional=False, gradients=False)
+    with torch.no_grad(), monitor:
+        model(inputs)
+    return monitor.output.collapsed(tol)
+
+
+@dataclass(frozen=True)
+class BornDead:
+    """One cell of the born-dead table: how many of ``networks`` freshly initialised ones were collapsed."""
+
+    width: int
+    depth: int
+    activation: str
+    init: str
+    networks: int
+    collapsed: int
+
+    @property
+    def fraction(self) -> float:
+        return self.collapsed / self.networks
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "fraction": self.fraction}
+
+
+def born_dead_fraction(
+    width: int,
+    depth: int,
+    seeds: int | Iterable[int] = 100,
+    *,
+    activation: str = "relu",
+    init: str = "default",
+    in_features: int = 2,
+    n_inputs: int = 256,
+) -> BornDead:
+    """Initialise one :class:`actlab.model.MLP` per seed (``depth`` hidden layers of ``width`` units, one
+    output) and count those whose output is constant over ``n_inputs`` standard-normal inputs.
+
+    ``seeds`` is a count (seeds ``0 .. n-1``) or the seeds themselves; seed ``s`` draws the weights from
+    ``torch.Generator().manual_seed(s)`` and the inputs from seed ``10**6 + s``. ``init`` is a scheme of
+    :mod:`actlab.init` (``default`` is PyTorch's ``nn.Linear`` initialisation, ``he`` Kaiming's normal
+    with zero biases).
+    """
+    from actlab.model import MLP
+
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if not seed_list:
+        raise ActlabError("born_dead_fraction needs at least one seed")
+    if depth < 1:
+        raise ActlabError(f"depth must be at least 1, got {depth}")
+    collapsed = 0
+    for seed in seed_list:
+        net = MLP(in_features, [width] * depth, 1, activation, init=init, generator=torch.Generator().manual_seed(seed))
+        x = torch.randn(n_inputs, in_features, generator=torch.Generator().manual_seed(10**6 + seed))
+        collapsed += is_collapsed(net, x)
+    return BornDead(width, depth, activation, init, len(seed_list), collapsed)
+
+
+def born_dead_table(
+    widths: Sequence[int], depths: Sequence[int], seeds: int | Iterable[int] = 100, **options: Any
+) -> list[BornDead]:
+    """:func:`born_dead_fraction` for every width and depth, widths varying slowest."""
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    return [born_dead_fraction(w, d, seed_list, **options) for w in widths for d in depths]

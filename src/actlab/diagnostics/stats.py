@@ -1,0 +1,169 @@
+"""Streaming statistics of one activation site: per-unit counters and pooled moments.
+
+Memory is a few vectors of length ``units`` per site, whatever the number of inputs seen. Every update
+works on detached tensors under ``torch.no_grad()``, so the model's graph and values are untouched.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from actlab.diagnostics.sites import SiteKind, unit_dim
+
+
+@dataclass
+class Moments:
+    """Count, mean and sum of squared deviations, merged batch by batch (Chan et al.'s parallel formula).
+
+    Stored as float64 tensors, so that merging never waits for the device.
+    """
+
+    n: Tensor = field(default_factory=lambda: torch.zeros((), dtype=torch.float64))
+    mean: Tensor = field(default_factory=lambda: torch.zeros((), dtype=torch.float64))
+    m2: Tensor = field(default_factory=lambda: torch.zeros((), dtype=torch.float64))
+
+    def add(self, x: Tensor) -> None:
+        if x.numel() == 0:
+            return
+        var, mean = (v.to(torch.float64) for v in torch.var_mean(x, correction=0))
+        n_b = float(x.numel())
+        total = self.n + n_b
+        delta = mean - self.mean
+        self.mean = self.mean + delta * (n_b / total)
+        self.m2 = self.m2 + var * n_b + delta * delta * (self.n * n_b / total)
+        self.n = total
+
+    def result(self) -> tuple[float | None, float | None]:
+        """Mean and (population) standard deviation; ``None`` before any value."""
+        n = float(self.n)
+        if n == 0:
+            return None, None
+        return float(self.mean), math.sqrt(max(float(self.m2) / n, 0.0))
+
+
+@dataclass
+class SiteStats:
+    """Everything the Monitor accumulates for one site.
+
+    ``zeros[u]`` counts outputs exactly 0, ``near_zero[u]`` outputs with |y| <= near_zero, ``saturated[u]``
+    inputs with |f'(z)| < saturation_threshold, and ``active[u]`` is True once unit ``u`` produced a
+    non-zero output or a non-zero slope (a unit never active is dead).
+    """
+
+    name: str
+    kind: SiteKind
+    source: str  # "module" or "functional"
+    units: int
+    samples: int = 0  # values seen per unit
+    calls: int = 0
+    zeros: Tensor = field(init=False)
+    near_zero: Tensor = field(init=False)
+    saturated: Tensor = field(init=False)
+    active: Tensor = field(init=False)
+    pre: Moments = field(default_factory=Moments)
+    post: Moments = field(default_factory=Moments)
+    grad: Moments = field(default_factory=Moments)
+    grad_norm_sum: Tensor = field(init=False)
+    backward_calls: int = 0
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        counts = torch.zeros(self.units, dtype=torch.int64)
+        self.zeros, self.near_zero, self.saturated = counts, counts.clone(), counts.clone()
+        self.active = torch.zeros(self.units, dtype=torch.bool)
+        self.samples = self.calls = self.backward_calls = 0
+        self.grad_norm_sum = torch.zeros((), dtype=torch.float64)
+        self.pre, self.post, self.grad = Moments(), Moments(), Moments()
+
+    def add(self, z: Tensor, y: Tensor, *, near_zero: float, saturation_threshold: float) -> None:
+        """One forward call: pre-activation ``z`` and output ``y`` (same shape, detached)."""
+        dim = unit_dim(y)
+        if y.dim() == 0:
+            z, y = z.reshape(1), y.reshape(1)
+        reduce = tuple(d for d in range(y.dim()) if d != dim % y.dim())
+        self._to(y.device)
+        nonzero = y != 0
+        self.zeros += y.numel() // self.units - nonzero.sum(reduce)
+        self.near_zero += (y.abs() <= near_zero).sum(reduce)
+        if self.kind.needs_derivative:
+            slope = self.kind.derivative(z)
+            nonzero |= slope != 0
+            if self.kind.measures_saturation:
+                self.saturated += (slope.abs() < saturation_threshold).sum(reduce)
+        self.active |= nonzero.any(reduce) if reduce else nonzero
+        self.pre.add(z)
+        self.post.add(y)
+        self.samples += y.numel() // self.units
+        self.calls += 1
+
+    def add_grad(self, g: Tensor) -> None:
+        """The gradient of the loss with respect to this site's output, from one backward pass."""
+        self.grad.add(g)
+        self.grad_norm_sum = self.grad_norm_sum + torch.linalg.vector_norm(g).to(torch.float64)
+        self.backward_calls += 1
+
+    def _to(self, device: torch.device) -> None:
+        if self.zeros.device != device:
+            self.zeros, self.near_zero = self.zeros.to(device), self.near_zero.to(device)
+            self.saturated, self.active = self.saturated.to(device), self.active.to(device)
+
+    # --- results -----------------------------------------------------------------------------------
+
+    @property
+    def dead(self) -> int:
+        return int((~self.active).sum()) if self.samples else 0
+
+    def dead_units(self) -> list[int]:
+        """Indices of the dead units, in order."""
+        return (~self.active).nonzero().flatten().tolist() if self.samples else []
+
+    def fraction(self, counts: Tensor) -> float | None:
+        total = self.samples * self.units
+        return float(counts.sum()) / total if total else None
+
+    @property
+    def grad_norm(self) -> float | None:
+        return float(self.grad_norm_sum) / self.backward_calls if self.backward_calls else None
+
+
+@dataclass
+class OutputSpread:
+    """Per output element, the lowest and highest value over all inputs seen (dimension 0 is the batch).
+
+    A network is *collapsed* when no output element varies with the input: every spread
+    ``high − low`` is at most ``tol · max(1, |low|, |high|)`` over at least two inputs. Born-dead ReLU
+    networks are collapsed exactly (spread 0): the last hidden layer outputs zeros, the output is the bias.
+    """
+
+    low: Tensor | None = None
+    high: Tensor | None = None
+    rows: int = 0
+
+    def add(self, out: Tensor) -> None:
+        flat = out.reshape(out.shape[0], -1) if out.dim() else out.reshape(1, 1)
+        if flat.shape[0] == 0:
+            return
+        low, high = (v.to(torch.float64) for v in torch.aminmax(flat, dim=0))
+        same_shape = self.low is not None and self.low.shape == low.shape
+        if not same_shape:  # outputs of another shape (a new sequence length): start over
+            self.rows = 0
+        self.low = torch.minimum(self.low, low) if same_shape else low  # type: ignore[arg-type]
+        self.high = torch.maximum(self.high, high) if same_shape else high  # type: ignore[arg-type]
+        self.rows += int(flat.shape[0])
+
+    def spread(self) -> float | None:
+        """The largest relative spread over output elements; ``None`` before two inputs."""
+        if self.low is None or self.high is None or self.rows < 2:
+            return None
+        scale = torch.maximum(self.low.abs(), self.high.abs()).clamp(min=1.0)
+        return float(((self.high - self.low) / scale).max())
+
+    def collapsed(self, tol: float) -> bool:
+        spread = self.spread()
+        return spread is not None and spread <= tol

@@ -1,0 +1,65 @@
+"""Optional TensorBoard scalars for reports and tracker histories (needs the ``tensorboard`` package).
+
+Tags are ``site/<name>/<quantity>`` and ``layer/<name>/<quantity>``, plus ``loss`` and ``collapsed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from actlab.diagnostics.report import Report
+from actlab.errors import ActlabError
+
+
+def available() -> bool:
+    try:
+        import torch.utils.tensorboard  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def summary_writer(log_dir: str | Path) -> Any:
+    """A ``torch.utils.tensorboard.SummaryWriter`` for ``log_dir``, or a clear error without tensorboard."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise ActlabError("TensorBoard output needs the tensorboard package: pip install tensorboard") from None
+    return SummaryWriter(log_dir=str(log_dir))
+
+
+def write_record(writer: Any, record: dict[str, Any]) -> None:
+    """One :meth:`TrainingTracker.history` entry as scalars at its step."""
+    step = int(record["step"])
+    for tag in ("loss", "collapsed"):
+        if record.get(tag) is not None:
+            writer.add_scalar(tag, float(record[tag]), step)
+    for group in ("sites", "layers"):
+        for name, values in record.get(group, {}).items():
+            for key, value in values.items():
+                if isinstance(value, int | float) and value is not None:
+                    writer.add_scalar(f"{group[:-1]}/{name}/{key}", float(value), step)
+
+
+def write_history(history: Iterable[dict[str, Any]], log_dir: str | Path) -> Path:
+    writer = summary_writer(log_dir)
+    for record in history:
+        write_record(writer, record)
+    writer.close()
+    return Path(log_dir)
+
+
+def write_report(report: Report, log_dir: str | Path, step: int = 0) -> Path:
+    data = report.to_dict()
+    record = {
+        "step": step,
+        "collapsed": data["collapsed"],
+        "sites": {s["name"]: {k: v for k, v in s.items() if isinstance(v, int | float)} for s in data["sites"]},
+        "layers": {x["name"]: {k: v for k, v in x.items() if isinstance(v, int | float)} for x in data["layers"]},
+    }
+    writer = summary_writer(log_dir)
+    write_record(writer, record)
+    writer.close()
+    return Path(log_dir)
