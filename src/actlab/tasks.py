@@ -257,7 +257,7 @@ def _classify(
 
     return Task(
         name, "classification", 2, 2, text, lambda x, c, h: rule(x - c, h),
-        train_range=(-1.0, 1.0), extrap_range=(-3.0, 3.0), noise=0.05, cloud=cloud or uniform,
+        train_range=(-1.0, 1.0), extrap_range=(-3.0, 3.0), noise=0.02, cloud=cloud or uniform,
     )  # fmt: skip
 
 

@@ -1,0 +1,148 @@
+"""How well a trained network does, inside the training range and outside it.
+
+For regression, on ``n`` held-out points of a region (``interp``: the training distribution; ``extrap``:
+the extrapolation box minus the training box), with prediction ŷ and truth y:
+
+* ``mae`` = mean |ŷ − y|;  ``max_error`` = max |ŷ − y|;
+* ``rel_error`` = mean |ŷ − y| / mean |y| (relative to the size of the answers; no division by a zero y);
+* ``exact_rate``: on whole-number inputs, the fraction where round(ŷ) = y exactly (``None`` when whole
+  inputs do not give whole answers, as for ``div`` and ``sqrt``).
+
+For classification: ``accuracy`` (interp) and ``extrap_accuracy``, the fraction where argmax of the logits
+is the true class.
+
+Evaluation data comes from fixed seeds (:data:`EVAL_SEEDS`), independent of the training seed, so every
+run of a task is measured on the same points.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from actlab.errors import ActlabError
+from actlab.tasks import Task
+
+EVAL_SEEDS = {"interp": 7_000_001, "extrap": 7_000_002}  # whole-number sets use seed + 1
+EVAL_POINTS = 2000
+
+
+def _dtype(model: nn.Module) -> torch.dtype:
+    return next(model.parameters()).dtype
+
+
+@torch.no_grad()
+def predict_batch(model: nn.Module, x: Tensor) -> Tensor:
+    """The model's outputs for ``x`` in evaluation mode (cast to the model's dtype)."""
+    was_training = model.training
+    model.eval()
+    try:
+        return model(x.to(_dtype(model)))
+    finally:
+        model.train(was_training)
+
+
+def region_metrics(model: nn.Module, task: Task, region: str, n: int = EVAL_POINTS) -> dict[str, float | None]:
+    """The metrics of one region, keys prefixed with the region name (``interp_mae``, ``extrap_mae``, ...)."""
+    seed = EVAL_SEEDS[region]
+    x, y = task.sample(n, torch.Generator().manual_seed(seed), region)  # type: ignore[arg-type]
+    out = predict_batch(model, x)
+    if task.kind == "classification":
+        key = "accuracy" if region == "interp" else f"{region}_accuracy"
+        return {key: (out.argmax(dim=1) == y).double().mean().item()}
+    err = (out.double() - y.double()).abs()  # (n, 1)
+    scale = y.double().abs().mean().item()
+    metrics: dict[str, float | None] = {
+        f"{region}_mae": err.mean().item(),
+        f"{region}_max_error": err.max().item(),
+        f"{region}_rel_error": err.mean().item() / scale if scale > 0 else math.inf,
+        f"{region}_exact_rate": None,
+    }
+    if task.exact_integers:
+        xi, yi = task.sample(n, torch.Generator().manual_seed(seed + 1), region, integer=True)  # type: ignore[arg-type]
+        hits = predict_batch(model, xi).double().round() == yi.double()
+        metrics[f"{region}_exact_rate"] = hits.double().mean().item()
+    return metrics
+
+
+def evaluate(model: nn.Module, task: Task, n: int = EVAL_POINTS) -> dict[str, float | None]:
+    """All metrics of ``model`` on ``task``: the interpolation ones, then the extrapolation ones."""
+    return {**region_metrics(model, task, "interp", n), **region_metrics(model, task, "extrap", n)}
+
+
+NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+BINARY = re.compile(rf"\s*({NUMBER})\s*[-+*/x,]\s*({NUMBER})\s*")  # "5+3", "5 - 3", "6/2", "5,3"
+
+
+def parse_inputs(values: Sequence[str | float], task: Task) -> list[float]:
+    """Numbers for :func:`predict` from ``["5", "3"]``, ``["5+3"]``, ``["5", "-", "3"]`` or ``[5.0, 3.0]``.
+
+    An operator written between two numbers (``+ - * / x ,``) only separates them: the task decides the
+    operation, so ``"5-3"`` gives a = 5, b = 3. Raises :class:`ActlabError` for the wrong count or a value
+    that is not a finite number.
+    """
+    items = [str(v).strip() for v in values]
+    text = " ".join(items)
+    if len(items) != task.in_features and (pair := BINARY.fullmatch(text)):
+        items = [pair.group(1), pair.group(2)]
+    if len(items) != task.in_features:
+        example = " ".join(["5", "3"][: task.in_features])
+        raise ActlabError(
+            f"task {task.name!r} takes {task.in_features} input{'s' if task.in_features > 1 else ''}, "
+            f"got {text!r} (e.g. {example!r})"
+        )
+    return [_finite(item) for item in items]
+
+
+def _finite(item: str) -> float:
+    try:
+        value = float(item)
+    except ValueError:
+        raise ActlabError(f"input {item!r} is not a number (write e.g. 5 3 or \"5+3\")") from None
+    if not math.isfinite(value):
+        raise ActlabError(f"input {item!r} is not a finite number")
+    return value
+
+
+def predict(model: nn.Module, task: Task, inputs: Sequence[float]) -> dict[str, Any]:
+    """One prediction: ``{"inputs", "prediction", "truth"}``; for classification also ``"probabilities"``."""
+    x = torch.tensor([list(inputs)], dtype=torch.float32)  # (1, d)
+    out = predict_batch(model, x)[0]
+    truth = task.targets(x.double())[0]
+    if task.kind == "classification":
+        return {
+            "inputs": list(inputs),
+            "prediction": int(out.argmax().item()),
+            "probabilities": torch.softmax(out.double(), dim=0).tolist(),
+            "truth": int(truth.item()),
+        }
+    return {"inputs": list(inputs), "prediction": out.item(), "truth": truth.item()}
+
+
+def line_inputs(task: Task, t: Tensor) -> Tensor:
+    """Points along the line used for plots and slopes: ``x = t`` for one input; ``a = t, b = c + (t − c)/2``
+    for two (``c`` is the training box's centre), a line through the centre that leaves the box at t = low
+    and t = high and keeps both inputs moving."""
+    t = t.to(torch.float32)
+    if task.in_features == 1:
+        return t.unsqueeze(1)
+    return torch.stack([t, task.centre + (t - task.centre) / 2], dim=1)  # (n, 2)
+
+
+def slope_ratio(model: nn.Module, task: Task, near: float = 5.0, far: float = 10.0) -> float:
+    """How the prediction continues outside the training range, as one number.
+
+    Along :func:`line_inputs`, from t₁ = c + near·h to t₂ = c + far·h (well outside the box of half-width
+    h), the ratio of slopes (ŷ(t₂) − ŷ(t₁)) / (y(t₂) − y(t₁)): about 1 when the network keeps the rule's
+    trend (ReLU-like activations on ``add``), about 0 when its output flattens (saturating ones).
+    """
+    t = torch.tensor([task.centre + near * task.half_width, task.centre + far * task.half_width])
+    x = line_inputs(task, t)
+    pred = predict_batch(model, x)[:, 0].double()
+    truth = task.targets(x.double())[:, 0]
+    return ((pred[1] - pred[0]) / (truth[1] - truth[0])).item()
