@@ -1,0 +1,112 @@
+"""The vectorized trainer against actlab.train, network by network: same init, same batches, same result."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from actlab.callbacks import Callback
+from actlab.errors import ActlabError
+from actlab.model import MLP
+from actlab.tasks import get_task
+from actlab.training import TrainConfig, TrainResult, make_task, train
+from actlab.vectorized import RTOL, batches, chunkable, dead_fraction, group_key, train_many
+
+
+def assert_same_run(many: TrainResult, alone: TrainResult) -> None:
+    assert many.steps == alone.steps
+    assert many.stopped_early == alone.stopped_early
+    torch.testing.assert_close(torch.tensor(many.history), torch.tensor(alone.history), rtol=RTOL, atol=1e-6)
+    for p, q in zip(many.model.parameters(), alone.model.parameters(), strict=True):
+        torch.testing.assert_close(p, q, rtol=RTOL, atol=1e-5)
+    for key, value in alone.metrics.items():
+        if value is not None:
+            assert many.metrics[key] == pytest.approx(value, rel=1e-3, abs=1e-4), key
+
+
+def test_each_network_equals_training_it_alone() -> None:
+    configs = [
+        TrainConfig(activation=act, seed=seed, lr=lr, init=init, hidden=[8, 8], steps=60, batch_size=32)
+        for act, seed, lr, init in [
+            ("relu", 0, 3e-3, "default"), ("tanh", 1, 1e-2, "he"), ("relu", 2, 1e-2, "xavier"),
+            ("gelu", 0, 3e-3, "lecun"), ("leaky_relu:negative_slope=0.1", 3, 5e-3, "default"),
+        ]
+    ]  # fmt: skip
+    assert len({group_key(c) for c in configs}) == 1  # one stacked group, in mixed activation order
+    many = train_many(configs)
+    for config, result in zip(configs, many, strict=True):
+        assert result.config is config
+        assert_same_run(result, train(config))
+    assert len({r.history[-1] for r in many}) == len(configs)  # really different networks
+
+
+def test_sgd_classification_per_layer_activations_and_early_stop() -> None:
+    sgd = [TrainConfig(optimizer="sgd", lr=1e-3, momentum=0.9, seed=s, hidden=[6], steps=40, batch_size=16)
+           for s in (0, 1)]  # fmt: skip
+    xor = [TrainConfig(task="xor", activation=["tanh", "relu"], hidden=[8, 8], seed=s, steps=40, batch_size=16)
+           for s in (0, 1)]  # fmt: skip
+    assert not chunkable(make_task(xor[0]), 16)  # the per-step batch path is covered too
+    stop = [TrainConfig(seed=s, hidden=[8], steps=400, lr=2e-2, target_loss=2.0, batch_size=32) for s in (0, 1)]
+    configs = [*sgd, *xor, *stop]
+    for config, result in zip(configs, train_many(configs), strict=True):
+        assert_same_run(result, train(config))
+    alone = train(stop[0])
+    assert alone.stopped_early and alone.steps < 400  # the early-stop case is really exercised
+
+
+def test_divergence_raises_like_train_or_is_kept_apart() -> None:
+    bad = TrainConfig(optimizer="sgd", lr=5.0, seed=0, hidden=[8], steps=50, batch_size=16)
+    good = TrainConfig(optimizer="sgd", lr=1e-3, seed=1, hidden=[8], steps=50, batch_size=16)
+    with pytest.raises(ActlabError) as alone_err:
+        train(bad)
+    with pytest.raises(ActlabError) as many_err:
+        train_many([good, bad])
+    assert str(many_err.value) == str(alone_err.value)
+    kept_good, kept_bad = train_many([good, bad], on_diverge="keep")
+    step = kept_bad.metrics["diverged_step"]
+    assert f"at step {step}:" in str(alone_err.value)
+    assert kept_bad.steps == step - 1 and math.isnan(kept_bad.metrics["interp_mae"])
+    assert_same_run(kept_good, train(good))  # the diverged network does not disturb its neighbour
+
+
+def test_batches_are_those_of_batch_stream() -> None:
+    from actlab.training import batch_stream
+
+    configs = [TrainConfig(seed=s, batch_size=8) for s in (4, 9)]
+    task = make_task(configs[0])
+    stacked = list(batches(configs, task, steps=5))
+    for i, config in enumerate(configs):
+        stream = batch_stream(config, task)
+        for x, y in stacked:
+            ex, ey = next(stream)
+            assert torch.equal(x[i], ex) and torch.equal(y[i], ey)
+
+
+def test_dead_fraction_counts_units_never_active() -> None:
+    task = get_task("add")
+    # unit 1 is z = -1000 + a + b < 0 on the whole training box: dead; unit 0 (a + b) is alive
+    model = MLP.from_weights([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0]]], [[0.0, -1000.0], [0.0]], activation="relu")
+    assert dead_fraction(model, task) == 0.5
+    sigmoid = MLP.from_weights([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0]]], [[0.0, -1000.0], [0.0]], "sigmoid")
+    assert dead_fraction(sigmoid, task) == 0.5  # sigmoid(-1000) is 0 in float32, and so is its slope
+    tanh = MLP.from_weights([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0]]], [[0.0, -1000.0], [0.0]], "tanh")
+    assert dead_fraction(tanh, task) == 0.0  # tanh(-1000) = -1: it outputs a constant, it is not silent
+
+
+def test_callbacks_and_progress_see_every_step() -> None:
+    class Count(Callback):
+        def __init__(self) -> None:
+            self.steps: list[int] = []
+            self.losses: list[float] = []
+
+        def on_step_end(self, step: int, loss: float, model: torch.nn.Module) -> None:
+            self.steps.append(step)
+            self.losses.append(loss)
+
+    counter, done = Count(), []
+    configs = [TrainConfig(seed=s, hidden=[4], steps=7, batch_size=8) for s in range(3)]
+    results = train_many(configs, [counter], progress=done.append)
+    assert counter.steps == list(range(1, 8)) and done == [3] * 7
+    assert counter.losses[-1] == pytest.approx(sum(r.history[-1] for r in results) / 3, rel=1e-6)
