@@ -1,0 +1,243 @@
+"""``actlab diagnose`` and ``actlab born-dead``: dead, saturated and sparse units, gradients, collapse."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from actlab.cli import app
+from actlab.cli._common import console, emit_json, output_file
+from actlab.errors import ActlabError
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from actlab.diagnostics import Report
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
+SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+@app.command()
+def diagnose(
+    run_dir: Annotated[
+        Path | None, typer.Argument(help="A run folder written by `actlab train`; its training data is used.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Your own model: FILE.py:FACTORY, a function that returns an nn.Module."),
+    ] = None,
+    input_shape: Annotated[
+        str | None,
+        typer.Option(help="With --model: standard-normal inputs of this shape, batch first, e.g. 64,3,32,32."),
+    ] = None,
+    inputs: Annotated[
+        Path | None, typer.Option(help="With --model: a .pt file holding an input tensor or (inputs, targets).")
+    ] = None,
+    samples: Annotated[int, typer.Option(help="For a run folder: inputs drawn from its training distribution.")] = 4096,
+    batch_size: Annotated[int, typer.Option(help="Inputs per forward pass.")] = 256,
+    seed: Annotated[int, typer.Option(help="Seed of the random inputs and of the gradient probe.")] = 0,
+    backward: Annotated[
+        bool, typer.Option("--backward/--no-backward", help="Also backpropagate, for the gradient picture.")
+    ] = True,
+    lang: Annotated[str, typer.Option(help="Language of the verdicts: en or zh.")] = "en",
+    plot: Annotated[Path | None, typer.Option(help="Write per-layer bars to this PNG/SVG/PDF file.")] = None,
+    tensorboard: Annotated[
+        Path | None, typer.Option(help="Also write the report as TensorBoard scalars to this folder.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Diagnose a network: dead, saturated and sparse units, gradient norms from input to output, collapse.
+
+    Either a run saved by `actlab train` (over its training distribution, with its own loss), or your own
+    model with --model FILE.py:FACTORY and --input-shape or --inputs (gradients from a random probe).
+    """
+    from actlab.diagnostics import diagnose as run_diagnose
+    from actlab.diagnostics.verdicts import check_lang
+
+    check_lang(lang)
+    if plot is not None:
+        output_file(plot)
+    if (run_dir is None) == (model is None):
+        raise ActlabError("give either a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY, not both")
+    if run_dir is not None:
+        if input_shape or inputs:
+            raise ActlabError("--input-shape and --inputs go with --model; a run folder brings its own data")
+        net, data, loss, what = _run(run_dir, samples, seed)
+    else:
+        assert model is not None
+        import torch
+
+        torch.manual_seed(seed)  # a factory that draws random weights draws the same ones on every run
+        net, what = load_factory(model)
+        data, loss = _user_inputs(input_shape, inputs, seed), None
+    report = run_diagnose(net, data, batch_size=batch_size, lang=lang, backward=backward, loss=loss, seed=seed)
+    if plot is not None:
+        from actlab.diagnostics.plots import report_figure, save
+
+        save(report_figure(report, title=what), plot)
+    if tensorboard is not None:
+        from actlab.diagnostics.tensorboard import write_report
+
+        write_report(report, tensorboard)
+    if as_json:
+        emit_json({"model": what, **report.to_dict(), "plot": str(plot) if plot else None})
+        return
+    _render(report, what)
+    if plot is not None:
+        console.print(f"plot: {plot}")
+
+
+@app.command("born-dead")
+def born_dead(
+    width: Annotated[str, typer.Option(help="Hidden widths, comma-separated.")] = "2,3,4,8",
+    depth: Annotated[str, typer.Option(help="Numbers of hidden layers, comma-separated.")] = "5,10,20,50",
+    seeds: Annotated[int, typer.Option(help="Networks initialised per cell (seeds 0 .. N-1).")] = 100,
+    activation: Annotated[str, typer.Option(help="Catalog name of the hidden activation.")] = "relu",
+    init: Annotated[str, typer.Option(help="Init scheme of actlab.init: default, he, xavier, ...")] = "default",
+    as_json: JsonOpt = False,
+) -> None:
+    """How often deep narrow networks are born dead: collapsed (constant output) at initialisation."""
+    from actlab.diagnostics import born_dead_table
+
+    if seeds < 1:
+        raise ActlabError(f"--seeds {seeds} must be at least 1")
+    widths, depths = _ints("--width", width), _ints("--depth", depth)
+    cells = born_dead_table(widths, depths, seeds, activation=activation, init=init)
+    if as_json:
+        emit_json([c.as_dict() for c in cells])
+        return
+    table = Table(title=f"born-dead {activation} networks ({init} init, {seeds} seeds per cell)")
+    table.add_column("width \\ depth")
+    for d in depths:
+        table.add_column(str(d), justify="right")
+    for w in widths:
+        row = [c for c in cells if c.width == w]
+        table.add_row(str(w), *(f"{100 * c.fraction:.0f} %" for c in row))
+    console.print(table)
+
+
+# --- inputs ------------------------------------------------------------------------------------------
+
+
+def load_factory(spec: str) -> tuple[nn.Module, str]:
+    """``FILE.py:FACTORY`` -> the module the factory returns, and the spec as a label."""
+    from torch import nn
+
+    path_text, colon, name = spec.rpartition(":")
+    if not colon or not path_text or not name:
+        raise ActlabError(f"--model {spec!r}: write FILE.py:FACTORY, e.g. models.py:make_net")
+    path = Path(path_text)
+    if not path.is_file():
+        raise ActlabError(f"--model: no file {path}")
+    module_name = f"actlab_user_model_{abs(hash(path.resolve()))}"
+    try:
+        loader_spec = importlib.util.spec_from_file_location(module_name, path)
+        if loader_spec is None or loader_spec.loader is None:
+            raise ImportError("not a Python file")
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[module_name] = module
+        loader_spec.loader.exec_module(module)
+    except Exception as err:  # the user's file may fail in any way; report it in one line
+        raise ActlabError(f"--model: cannot load {path}: {type(err).__name__}: {err}") from err
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        found = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
+        raise ActlabError(f"--model: {path} has no function {name!r} (it defines: {', '.join(found) or 'nothing'})")
+    try:
+        net = factory()
+    except Exception as err:
+        raise ActlabError(f"--model: {name}() failed: {type(err).__name__}: {err}") from err
+    if not isinstance(net, nn.Module):
+        raise ActlabError(f"--model: {name}() returned {type(net).__name__}, not a torch.nn.Module")
+    return net, spec
+
+
+def _user_inputs(input_shape: str | None, inputs: Path | None, seed: int) -> Any:
+    import torch
+
+    if (input_shape is None) == (inputs is None):
+        raise ActlabError("with --model give either --input-shape (e.g. 64,3,32,32) or --inputs FILE.pt")
+    if input_shape is not None:
+        shape = _ints("--input-shape", input_shape)
+        return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+    assert inputs is not None
+    if not inputs.is_file():
+        raise ActlabError(f"--inputs: no file {inputs}")
+    try:
+        loaded = torch.load(inputs, weights_only=True)
+    except Exception as err:
+        raise ActlabError(f"--inputs: cannot read {inputs}: {type(err).__name__}: {err}") from err
+    if isinstance(loaded, tuple | list) and loaded and all(isinstance(t, torch.Tensor) for t in loaded):
+        return torch.utils.data.TensorDataset(*loaded)
+    if not isinstance(loaded, torch.Tensor):
+        raise ActlabError(f"--inputs: {inputs} holds {type(loaded).__name__}; save a tensor or (inputs, targets)")
+    return loaded
+
+
+def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, str]:
+    """The trained model of a run folder, ``samples`` inputs of its training distribution, and its loss."""
+    import torch
+
+    from actlab.rundir import load_run
+    from actlab.training import loss_fn, make_task
+
+    if samples < 2:
+        raise ActlabError(f"--samples {samples} must be at least 2")
+    run = load_run(run_dir)
+    task = make_task(run.config)
+    x, y = task.sample(samples, torch.Generator().manual_seed(seed), "train")
+    return run.model, torch.utils.data.TensorDataset(x, y), loss_fn(task), str(run_dir)
+
+
+def _ints(option: str, text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.replace("x", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ActlabError(f"{option} {text!r}: write whole numbers separated by commas, e.g. 64,3,32,32") from None
+    if not values or any(v < 1 for v in values):
+        raise ActlabError(f"{option} {text!r}: every number must be at least 1")
+    return values
+
+
+# --- rendering ---------------------------------------------------------------------------------------
+
+
+def _fraction(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f} %"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3g}"
+
+
+def _render(report: Report, what: str) -> None:
+    table = Table(title=f"{what}: {len(report.sites)} activation sites over {report.inputs:,} inputs")
+    for col in ("site", "kind", "units", "dead", "sparsity", "near 0", "saturated", "post μ ± σ", "‖∂L/∂y‖"):
+        table.add_column(col, justify="left" if col in ("site", "kind") else "right")
+    for s in report.sites:
+        dead_style = "bold red" if s.dead == s.units else "yellow" if s.dead else ""
+        table.add_row(
+            escape(s.name),
+            s.display + ("" if s.source == "module" else " (fn)"),
+            str(s.units),
+            f"[{dead_style}]{s.dead}[/]" if dead_style else str(s.dead),
+            _fraction(s.sparsity),
+            _fraction(s.near_zero),
+            _fraction(s.saturation),
+            f"{_number(s.post_mean)} ± {_number(s.post_std)}",
+            _number(s.grad_norm),
+        )
+    console.print(table)
+    if report.layers and any(x.grad_norm is not None for x in report.layers):
+        chain = "  →  ".join(f"{x.name} {_number(x.grad_norm)}" for x in report.layers)
+        console.print(f"gradient norm ‖∂L/∂W‖, input → output:  {chain}", highlight=False)
+    console.print(f"collapsed: {'yes' if report.collapsed else 'no'}", highlight=False)
+    for v in report.verdicts:
+        console.print(f"[{SEVERITY_STYLE[v.severity]}]{v.severity:>8}[/] {escape(v.text)}", highlight=False)
