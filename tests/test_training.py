@@ -1,0 +1,192 @@
+"""Training: config validation, the determinism contract, callbacks, early stop, divergence, and the
+lesson's claims measured (add/sub learned, identity vs ReLU, extrapolation per activation)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from actlab import MLP, TrainConfig, TrainResult, train
+from actlab.callbacks import Callback
+from actlab.errors import ActlabError
+from actlab.evaluation import slope_ratio
+from actlab.training import BATCH_SEED_OFFSET, batch_stream, build_model, loss_fn, make_optimizer, make_task
+from conftest import QUICK
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"train_range": (5, 5)}, "low < high"),
+        ({"extrap_range": (3, -3)}, "low < high"),
+        ({"hidden": [16, 0]}, "hidden width must be >= 1"),
+        ({"hidden": [-4]}, "hidden width must be >= 1"),
+        ({"steps": 0}, "steps must be >= 1"),
+        ({"steps": 2.5}, "steps must be a whole number"),
+        ({"lr": "fast"}, "learning rate must be a number"),
+        ({"lr": 0}, "learning rate must be > 0"),
+        ({"lr": float("nan")}, "finite"),
+        ({"momentum": 1.0}, r"momentum must be in \[0, 1\)"),
+        ({"optimizer": "adamw"}, "unknown optimizer 'adamw'"),
+        ({"task": "addition"}, "unknown task 'addition'"),
+        ({"activation": "rleu"}, "unknown activation 'rleu'"),
+        ({"activation": ["relu"]}, "1 activations given for 2 hidden layers"),
+        ({"init": "kaiming"}, "unknown init scheme"),
+        ({"bias_init": "lots"}, "bias init 'lots'"),
+        ({"batch_size": 0}, "batch size must be >= 1"),
+        ({"target_loss": -1}, "target loss must be >= 0"),
+        ({"noise": -0.5}, "noise must be >= 0"),
+    ],
+)
+def test_config_rejects(fields: dict, message: str) -> None:
+    with pytest.raises(ActlabError, match=message):
+        TrainConfig(**fields)
+
+
+def test_config_json_round_trip() -> None:
+    config = TrainConfig(task="sub", train_range=(0, 5), hidden=[8], activation="leaky_relu:negative_slope=0.2",
+                         bias_init=0.1, optimizer="sgd", lr=0.01, seed=7)  # fmt: skip
+    data = json.loads(json.dumps(config.to_dict()))
+    assert TrainConfig.from_dict(data) == config
+    assert data["train_range"] == [0.0, 5.0]
+    with pytest.raises(ActlabError, match="unknown config key"):
+        TrainConfig.from_dict({**data, "stepz": 3})
+    resolved = TrainConfig().resolved()
+    assert resolved["train_range"] == [-10.0, 10.0] and resolved["extrap_range"] == [-100.0, 100.0]
+
+
+def test_same_config_same_loss_curve_bit_for_bit() -> None:
+    config = TrainConfig(steps=150, seed=3)
+    a, b = train(config), train(config)
+    assert a.history == b.history
+    assert all(torch.equal(p, q) for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True))
+    assert train(TrainConfig(steps=150, seed=4)).history != a.history
+
+
+def test_contract_pieces_reproduce_train() -> None:
+    """The determinism contract, spelled out: the documented pieces in a bare loop give train's curve."""
+    config = TrainConfig(task="xor", steps=40, seed=5, optimizer="sgd", lr=0.05)
+    task = make_task(config)
+    model = build_model(config, task)
+    reference = MLP(2, [16, 16], 2, "relu", generator=torch.Generator().manual_seed(5))
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), reference.parameters(), strict=True))
+    x0, _ = next(batch_stream(config, task))
+    assert torch.equal(x0, task.sample(config.batch_size, torch.Generator().manual_seed(5 + BATCH_SEED_OFFSET))[0])
+    optimizer, criterion, losses = make_optimizer(model.parameters(), config), loss_fn(task), []
+    torch.set_num_threads(1)
+    for _, (x, y) in zip(range(config.steps), batch_stream(config, task), strict=False):
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses == train(config).history
+
+
+class Recorder(Callback):
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.grads_present: list[bool] = []
+
+    def on_train_start(self, model: nn.Module, config: object) -> None:
+        self.events.append("start")
+
+    def on_before_step(self, step: int, model: nn.Module) -> None:
+        self.events.append(f"before{step}")
+        self.grads_present.append(all(p.grad is not None for p in model.parameters()))
+
+    def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
+        self.events.append(f"end{step}")
+
+    def on_train_end(self, model: nn.Module, result: object) -> None:
+        self.events.append("finish")
+        assert isinstance(result, TrainResult)
+
+
+def test_callbacks_in_order() -> None:
+    rec = Recorder()
+    result = train(TrainConfig(steps=3), [rec])
+    assert rec.events == ["start", "before1", "end1", "before2", "end2", "before3", "end3", "finish"]
+    assert all(rec.grads_present)
+    assert result.steps == 3 and len(result.history) == 3
+
+
+def test_target_loss_stops_early() -> None:
+    result = train(TrainConfig(steps=3000, target_loss=1.0))
+    assert result.stopped_early and result.steps < 3000
+    assert result.final_loss <= 1.0 and all(v > 1.0 for v in result.history[:-1])
+
+
+def test_divergence_is_an_error_not_a_nan_model() -> None:
+    with pytest.raises(ActlabError, match=r"diverged at step \d+.*lower learning rate"):
+        train(TrainConfig(optimizer="sgd", lr=10.0, steps=200))
+
+
+def test_result_to_dict_is_json() -> None:
+    result = train(TrainConfig(steps=20))
+    data = json.loads(json.dumps(result.to_dict(with_history=True)))
+    for key in ("interp_mae", "extrap_mae", "final_loss", "steps", "seconds", "config", "history"):
+        assert key in data
+    assert data["steps"] == 20 and len(data["history"]) == 20
+
+
+def test_threads_are_restored() -> None:
+    before = torch.get_num_threads()
+    train(TrainConfig(steps=2, threads=1))
+    assert torch.get_num_threads() == before
+
+
+@pytest.mark.skipif(not Path(__file__).parents[1].joinpath("src/actlab/diagnostics").is_dir(), reason="no diagnostics")
+def test_track_every_stores_diagnostics() -> None:
+    result = train(TrainConfig(steps=30, track_every=10))
+    assert [r["step"] for r in result.diagnostics] == [10, 20, 30]
+    assert "act1" in result.diagnostics[0]["sites"]
+    assert 0.0 <= result.diagnostics[-1]["sites"]["act1"]["dead_fraction"] <= 1.0
+
+
+# --- the lesson's claims, measured ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task", ["add", "sub"])
+def test_relu_learns_add_and_sub_at_the_default_config(task: str) -> None:
+    result = train(TrainConfig(task=task))
+    assert result.metrics["interp_mae"] < 0.05
+    assert result.metrics["interp_exact_rate"] == 1.0
+    print(f"{task}: interp MAE {result.metrics['interp_mae']:.4f} in {result.seconds:.1f} s")
+
+
+@pytest.mark.parametrize("task", ["add", "sub"])
+def test_identity_learns_add_and_sub_exactly(task: str) -> None:
+    result = train(TrainConfig(task=task, activation="identity", steps=1000))
+    assert result.metrics["interp_mae"] < 1e-3
+    assert result.metrics["extrap_mae"] < 1e-2  # a linear map is linear everywhere
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", ["xor", "circle"])
+def test_identity_near_chance_where_relu_succeeds(task: str) -> None:
+    steps = 600 if QUICK else 1000
+    linear = train(TrainConfig(task=task, activation="identity", steps=steps))
+    relu = train(TrainConfig(task=task, activation="relu", steps=steps))
+    assert linear.metrics["accuracy"] < 0.7
+    assert relu.metrics["accuracy"] > 0.95
+
+
+LINEAR_TAIL = ["relu", "leaky_relu", "gelu", "softplus"]
+FLAT_TAIL = ["tanh", "sigmoid", "hardtanh", "relu6"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("activation", LINEAR_TAIL[:2] + FLAT_TAIL[:2] if QUICK else LINEAR_TAIL + FLAT_TAIL)
+def test_extrapolation_continues_or_flattens(activation: str) -> None:
+    """Outside the training range, ReLU-like networks keep a + b's slope; saturating ones go flat."""
+    result = train(TrainConfig(task="add", activation=activation, steps=1000))
+    ratio = slope_ratio(result.model, result.task)
+    if activation in LINEAR_TAIL:
+        assert 0.85 < ratio < 1.15
+    else:
+        assert abs(ratio) < 0.05
