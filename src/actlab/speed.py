@@ -13,7 +13,8 @@ What runs is the catalog module (``actlab.get(name)``, PyTorch's fused kernel wh
 ``impl="formula"`` the catalog's reference formula from :mod:`actlab.functional`.
 
 Timing: each measurement repeats the call until at least ``min_seconds`` have passed, and the median of
-``repeats`` such measurements is kept (noise on a shared machine only ever adds time).
+``repeats`` such measurements is kept (noise on a shared machine only ever adds time). The measurements
+of all activations and the copy are interleaved, round by round.
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def seconds_per_call(call: Callable[[], object], device: str, repeats: int, min_seconds: float) -> float:
-    """Median wall time of one call."""
-    call()  # warm up (allocator, kernels, autograd graph)
+def seconds_per_call(
+    call: Callable[[], object], device: str, repeats: int, min_seconds: float, warm: bool = True
+) -> float:
+    """Median wall time of one call (``warm``: call it once first, untimed)."""
+    if warm:
+        call()
     _sync(device)
     samples = []
     for _ in range(repeats):
@@ -108,24 +112,36 @@ def measure(
     for device in config.devices or available_devices():
         for size in config.sizes:
             x = (torch.randn(size, generator=torch.Generator().manual_seed(size)) * 3).to(device)
-            copy_s = _copy_seconds(x, device, config)
+            calls = {"copy": _copy_call(x)}
+            for entry in entries:
+                calls.update(_activation_calls(entry.name, _callable(entry.name, config.impl, device), x))
+            samples: dict[str, list[float]] = {key: [] for key in calls}
+            for call in calls.values():  # warm up: allocator, kernels, autograd graph
+                call()
+            # Round-robin: every repeat times each call once, so a burst of load elsewhere on a shared
+            # machine hits all of them alike instead of one activation's whole measurement.
+            for _ in range(config.repeats):
+                for key, call in calls.items():
+                    samples[key].append(seconds_per_call(call, device, 1, config.min_seconds, warm=False))
+            copy_s = statistics.median(samples["copy"])
             for entry in entries:
                 if progress:
                     progress(entry.name, device, size)
-                fwd_s, both_s = _activation_seconds(_callable(entry.name, config.impl, device), x, device, config)
+                fwd_s = statistics.median(samples[f"{entry.name}:fwd"])
+                both_s = statistics.median(samples[f"{entry.name}:fwd_bwd"])
                 rows.append(_row(entry.name, device, size, fwd_s, both_s, copy_s))
     return rows
 
 
-def _copy_seconds(x: torch.Tensor, device: str, config: SpeedConfig) -> float:
+def _copy_call(x: torch.Tensor) -> Callable[[], object]:
     target = torch.empty_like(x)
-    return seconds_per_call(lambda: target.copy_(x), device, config.repeats, config.min_seconds)
+    return lambda: target.copy_(x)
 
 
-def _activation_seconds(
-    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, device: str, config: SpeedConfig
-) -> tuple[float, float]:
-    """Seconds for one forward call and for one forward + backward call."""
+def _activation_calls(
+    name: str, f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
+) -> dict[str, Callable[[], object]]:
+    """One forward call, and one forward + backward call."""
     xg = x.clone().requires_grad_(True)
     grad_out = torch.ones_like(x)
 
@@ -134,8 +150,7 @@ def _activation_seconds(
         if y.requires_grad:  # the step function has no slope, so no graph
             torch.autograd.grad(y, xg, grad_out)
 
-    fwd_s = seconds_per_call(lambda: f(x), device, config.repeats, config.min_seconds)
-    return fwd_s, seconds_per_call(fwd_bwd, device, config.repeats, config.min_seconds)
+    return {f"{name}:fwd": lambda: f(x), f"{name}:fwd_bwd": fwd_bwd}
 
 
 def _callable(name: str, impl: str, device: str) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -56,6 +56,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE runs ADD COLUMN label TEXT;
     CREATE INDEX runs_by_task ON runs (task, activation, seed);
     """,
+    # 3: results that are not single training runs (a tour section's measurements), as JSON by key.
+    """
+    CREATE TABLE cached (key TEXT PRIMARY KEY, version TEXT NOT NULL, value_json TEXT NOT NULL,
+                         created_at TEXT NOT NULL);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -320,6 +325,20 @@ class ResultStore:
             raise ActlabError(f"{problem} in {self.path} match {ref!r}; `actlab runs list` shows ids and hashes")
         return _record(rows[0])
 
+    def get_cached(self, key: str) -> dict[str, Any] | None:
+        """A stored JSON result (e.g. one tour section) under ``key`` for this package version, or ``None``."""
+        rows = self._query("SELECT value_json FROM cached WHERE key = ? AND version = ?", (key, package_version()))
+        return json.loads(rows[0][0]) if rows else None
+
+    def put_cached(self, key: str, value: Mapping[str, Any]) -> None:
+        """Store a JSON result under ``key`` (replacing an older one) in its own transaction."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO cached (key, version, value_json, created_at) VALUES (?, ?, ?, ?)",
+                (key, package_version(), json.dumps(dict(value)), now),
+            )
+
     def count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM runs")[0][0])
 
@@ -330,6 +349,7 @@ class ResultStore:
         if stale and not dry_run:
             with self._transaction():
                 self._db.execute("DELETE FROM runs WHERE version != ?", (version,))
+                self._db.execute("DELETE FROM cached WHERE version != ?", (version,))
             self._query("VACUUM")
         return stale
 

@@ -30,6 +30,8 @@ app = typer.Typer(
 from actlab.cli import catalog_cmds  # noqa: E402, F401
 from actlab.cli import train_cmds  # noqa: E402, F401
 from actlab.cli import diagnose_cmds  # noqa: E402, F401
+from actlab.cli import tour_cmds  # noqa: E402, F401
+from actlab.cli import bench_cmds  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,95 @@
+"""What a tour produces, language-neutral: numbers, tables, figures and claims. Renderers add the words.
+
+Everything here round-trips through plain JSON (figures as base64 PNG), so that a finished tour can be
+cached in the results store and rendered again in another language without measuring anything twice.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from actlab.tour.verdicts import Verdict
+
+
+@dataclass
+class Table:
+    columns: list[str]  # header labels: a text key (translated when rendered) or a literal label
+    rows: list[list[str]]  # cells already formatted: numbers are the same in every language
+    caption: str = ""  # a text key, or empty
+
+
+@dataclass
+class Figure:
+    name: str  # file stem, e.g. "s3-gradients"
+    png: bytes
+    caption: str  # a literal caption (plots are the same in both languages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "png": base64.b64encode(self.png).decode("ascii"), "caption": self.caption}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Figure:
+        return cls(data["name"], base64.b64decode(data["png"]), data["caption"])
+
+
+@dataclass
+class Claim:
+    key: str  # text key of the lesson's claim, e.g. "claim.fast"
+    verdict: Verdict
+    evidence: str  # the numbers behind the verdict, language-neutral
+    section: str  # the section that measured it
+
+
+@dataclass
+class Section:
+    key: str  # "s1" ... "s7"
+    paragraphs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (text key, fields)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    code: list[str] = field(default_factory=list)  # verbatim lines (the worked example's sums)
+    numbers: dict[str, Any] = field(default_factory=dict)  # raw measurements, for --json and the tests
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["figures"] = [f.to_dict() for f in self.figures]
+        data["claims"] = [{**asdict(c), "verdict": c.verdict.value} for c in self.claims]
+        data["paragraphs"] = [[k, v] for k, v in self.paragraphs]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Section:
+        return cls(
+            key=data["key"],
+            paragraphs=[(k, v) for k, v in data["paragraphs"]],
+            tables=[Table(**t) for t in data["tables"]],
+            figures=[Figure.from_dict(f) for f in data["figures"]],
+            claims=[Claim(**{**c, "verdict": Verdict(c["verdict"])}) for c in data["claims"]],
+            code=list(data["code"]),
+            numbers=data["numbers"],
+            seconds=data["seconds"],
+        )
+
+
+@dataclass
+class TourResult:
+    mode: str  # "quick" or "full"
+    seeds: int
+    sections: list[Section]
+    seconds: float
+    cached: bool = False
+
+    @property
+    def claims(self) -> list[Claim]:
+        return [c for s in self.sections for c in s.claims]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "seeds": self.seeds, "seconds": self.seconds,
+                "sections": [s.to_dict() for s in self.sections]}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TourResult:
+        return cls(data["mode"], data["seeds"], [Section.from_dict(s) for s in data["sections"]], data["seconds"])

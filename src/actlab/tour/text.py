@@ -1,0 +1,216 @@
+"""Every explanatory sentence of the tour and its report, in English and in Chinese (the lesson's language).
+
+Numbers never live here: sentences take them as ``{named}`` fields, so both languages show the same
+measurements. ``say(lang, key, **fields)`` picks and fills one sentence.
+"""
+
+from __future__ import annotations
+
+from actlab.errors import ActlabError
+
+LANGS = ("en", "zh")
+
+TEXT: dict[str, dict[str, str]] = {
+    # --- frame ---------------------------------------------------------------------------------------
+    "title": {
+        "en": "The ReLU lesson, verified by measurement",
+        "zh": "用测量检验 ReLU 这一课",
+    },
+    "intro": {
+        "en": "This tour walks through the lesson on activation functions section by section. Each claim is "
+        "tested by an experiment run just now on this machine, and the verdict comes from the numbers, "
+        "not from the lesson. Mode: {mode}, {seeds} seeds per configuration.",
+        "zh": "本导览按章节走一遍激活函数这一课。每一个论断都由刚刚在本机上运行的实验来检验，"
+        "结论来自测量数据，而不是来自课文。模式：{mode}，每种配置 {seeds} 个随机种子。",
+    },
+    "verdict": {"en": "Verdict", "zh": "结论"},
+    "confirmed": {"en": "confirmed", "zh": "证实"},
+    "partly": {"en": "partly", "zh": "部分证实"},
+    "not confirmed": {"en": "not confirmed", "zh": "未证实"},
+    "claim": {"en": "Claim", "zh": "论断"},
+    "evidence": {"en": "Evidence", "zh": "证据"},
+    "cached": {
+        "en": "Results came from the results store ({path}); run with --fresh to measure again.",
+        "zh": "结果取自结果库（{path}）；加 --fresh 可重新测量。",
+    },
+    "elapsed": {"en": "Measured in {seconds:.1f} s.", "zh": "测量用时 {seconds:.1f} 秒。"},
+    # --- 1. non-linearity ----------------------------------------------------------------------------
+    "s1.title": {"en": "1. Why a network needs non-linearity", "zh": "1. 为什么网络需要非线性"},
+    "s1.explain": {
+        "en": "However many linear layers you stack, the whole network is still one matrix times the input "
+        "plus one bias: it can only draw a straight boundary or fit a flat plane. We train the same "
+        "network (hidden layers {hidden}) with no activation at all (identity) and with ReLU, on two "
+        "classification problems that no straight line can split (xor, circle) and on multiplication.",
+        "zh": "无论叠加多少个线性层，整个网络仍然等于“一个矩阵乘以输入，再加一个偏置”：它只能画出一条直线边界，"
+        "或拟合一个平面。我们用同一个网络（隐藏层 {hidden}），一次完全不用激活函数（identity），一次使用 ReLU，"
+        "分别训练两个无法用直线分开的分类问题（xor、circle），以及乘法。",
+    },
+    "s1.result": {
+        "en": "Without an activation the network stays at {identity_acc:.0%} accuracy on the harder of xor and "
+        "circle (chance is 50 %); with ReLU it reaches {relu_acc:.0%}. On a×b the mean error is "
+        "{identity_mul:.3g} without and {relu_mul:.3g} with ReLU.",
+        "zh": "不用激活函数时，网络在 xor 与 circle 中较难的那个问题上只有 {identity_acc:.0%} 的准确率"
+        "（随机猜测为 50%）；使用 ReLU 后达到 {relu_acc:.0%}。在 a×b 上，平均误差从 {identity_mul:.3g} "
+        "降到 {relu_mul:.3g}。",
+    },
+    "claim.nonlinearity": {
+        "en": "Without an activation function a network can only learn linear functions.",
+        "zh": "没有激活函数，网络只能学会线性函数。",
+    },
+    # --- 2. definition -------------------------------------------------------------------------------
+    "s2.title": {"en": "2. ReLU's definition", "zh": "2. ReLU 的定义"},
+    "s2.explain": {
+        "en": "ReLU(x) = max(0, x): a positive input passes unchanged and anything else becomes 0. Its slope is 1 "
+        "for x > 0 and 0 for x < 0; at exactly 0 actlab follows PyTorch and uses 0.",
+        "zh": "ReLU(x) = max(0, x)：正的输入原样通过，其余一律变成 0。它的斜率在 x > 0 时为 1，"
+        "在 x < 0 时为 0；恰好在 0 处，actlab 与 PyTorch 一致，取 0。",
+    },
+    "claim.definition": {
+        "en": "ReLU maps [-2, -1, 0, 1, 2] to [0, 0, 0, 1, 2].",
+        "zh": "ReLU 把 [-2, -1, 0, 1, 2] 变成 [0, 0, 0, 1, 2]。",
+    },
+    # --- 3. comparison table -------------------------------------------------------------------------
+    "s3.title": {
+        "en": "3. The comparison table the lesson lost: sigmoid, tanh, ReLU, Leaky ReLU, GELU, SiLU",
+        "zh": "3. 课文中丢失的对比表：sigmoid、tanh、ReLU、Leaky ReLU、GELU、SiLU",
+    },
+    "s3.explain": {
+        "en": "The lesson's table of common activation functions was lost in export. Here it is rebuilt with "
+        "measurements in place of adjectives: the time of a forward and backward pass relative to ReLU "
+        "(1.0 = as fast as ReLU; {size:,} float32 elements, median of several runs); the share of gradient "
+        "that reaches the first layer of a {depth}-layer network at initialisation compared with the last "
+        "layer (1 = nothing lost, 0.001 = almost nothing arrives); and the fraction of exact zeros among the "
+        "hidden activations (sparsity).",
+        "zh": "课文中常见激活函数的对比表在导出时丢失了。这里用测量值代替形容词把它重建出来："
+        "前向加反向传播相对 ReLU 的耗时（1.0 表示与 ReLU 一样快；{size:,} 个 float32 元素，多次运行取中位数）；"
+        "一个 {depth} 层网络在初始化时，到达第一层的梯度与最后一层梯度之比（1 表示没有损失，0.001 表示几乎"
+        "传不到）；以及隐藏层激活中恰好为 0 的比例（稀疏性）。",
+    },
+    "s3.speed_note": {
+        "en": "On a CPU these elementwise functions are limited by memory traffic more than by arithmetic, so "
+        "the differences are smaller than the lesson suggests; `actlab bench` shows the full picture next "
+        "to a plain memory copy.",
+        "zh": "在 CPU 上，这类逐元素函数的瓶颈主要是内存读写而不是算术，所以差距比课文暗示的要小；"
+        "`actlab bench` 会把它们与一次纯内存拷贝放在一起给出完整数据。",
+    },
+    "claim.fast": {"en": "ReLU is fast to compute.", "zh": "ReLU 计算速度快。"},
+    "claim.vanishing": {
+        "en": "Sigmoid's gradient vanishes in deep networks; ReLU's does much less.",
+        "zh": "Sigmoid 的梯度在深层网络中会消失；ReLU 的梯度消失问题少得多。",
+    },
+    "claim.sparse": {
+        "en": "ReLU makes the network sparse: many outputs are exactly zero.",
+        "zh": "ReLU 让网络更稀疏：很多输出恰好为 0。",
+    },
+    # --- 4. addition ---------------------------------------------------------------------------------
+    "s4.title": {"en": "4. Does ReLU help a network learn addition?", "zh": "4. ReLU 真的有助于网络学习加法吗？"},
+    "s4.explain": {
+        "en": "The lesson argues that by keeping positive sums and dropping negative ones, ReLU helps a network "
+        "learn addition and subtraction. We train the same network on a+b and a−b with five activations "
+        "over {seeds} seeds each, and measure the mean absolute error inside the training range "
+        "(a, b in [{low:g}, {high:g}]) and far outside it (up to ±{extrap:g}). Two facts frame the answer: "
+        "a+b is itself linear, so a network with no activation can be exact; and ReLU can be exact too, "
+        "since z = relu(z) − relu(−z).",
+        "zh": "课文认为，ReLU 保留正的加权和、丢弃负的，从而帮助网络学会加法和减法。我们用五种激活函数、"
+        "每种 {seeds} 个随机种子，在 a+b 和 a−b 上训练同一个网络，测量训练范围内（a、b ∈ [{low:g}, {high:g}]）"
+        "和远在范围外（直到 ±{extrap:g}）的平均绝对误差。有两个事实决定了答案的框架："
+        "a+b 本身是线性的，所以不用激活函数的网络可以做到完全精确；ReLU 也能做到精确，因为 z = relu(z) − relu(−z)。",
+    },
+    "s4.adder": {
+        "en": "The hand-built two-unit ReLU adder (hidden weights [1, 1] and [−1, −1], output weights [1, −1]) "
+        "computes {a:,} + {b:,} = {value:,.6f} (exact answer {exact:,}).",
+        "zh": "手工搭建的两单元 ReLU 加法器（隐藏层权重 [1, 1] 与 [−1, −1]，输出权重 [1, −1]）"
+        "计算 {a:,} + {b:,} = {value:,.6f}（精确答案 {exact:,}）。",
+    },
+    "s4.result": {
+        "en": "Inside the training range ReLU's error is {relu:.3g}; the identity network's is {identity:.3g}. "
+        "Outside it, saturating activations flatten out (sigmoid: {sigmoid_extrap:.3g}, tanh: "
+        "{tanh_extrap:.3g}) while ReLU-like ones keep going roughly straight (relu: {relu_extrap:.3g}).",
+        "zh": "在训练范围内，ReLU 的误差为 {relu:.3g}，不用激活函数的网络为 {identity:.3g}。"
+        "在范围之外，会饱和的激活函数趋于平坦（sigmoid：{sigmoid_extrap:.3g}，tanh：{tanh_extrap:.3g}），"
+        "而类 ReLU 函数大致保持直线延伸（relu：{relu_extrap:.3g}）。",
+    },
+    "claim.addition": {
+        "en": "ReLU (keeping positive sums, dropping negative ones) helps a network learn addition and subtraction.",
+        "zh": "ReLU（保留正的加权和、丢弃负的）有助于网络学习加法和减法。",
+    },
+    # --- 5. dead neurons -----------------------------------------------------------------------------
+    "s5.title": {"en": "5. Dead neurons, and Leaky ReLU's fix", "zh": "5. 神经元死亡，以及 Leaky ReLU 的解决办法"},
+    "s5.explain": {
+        "en": "A ReLU unit whose input is negative for every example outputs 0 and receives zero gradient, so "
+        "nothing can bring it back. We provoke this with a learning rate that is far too high ({lr:g}) and "
+        "count, every {every} steps, the hidden units that never fire on the training distribution — for ReLU "
+        "and for Leaky ReLU under identical conditions (same seeds, same data, same initial weights).",
+        "zh": "如果一个 ReLU 单元对每个样本的输入都是负数，它的输出恒为 0，得到的梯度也为 0，于是再也无法恢复。"
+        "我们用一个过大的学习率（{lr:g}）来诱发这种情况，每隔 {every} 步统计在训练分布上从不激活的隐藏单元——"
+        "ReLU 与 Leaky ReLU 在完全相同的条件下对比（相同的随机种子、数据和初始权重）。",
+    },
+    "s5.result": {
+        "en": "After {steps} steps, {relu_dead:.0%} of ReLU's hidden units are dead (peak {relu_peak:.0%}); "
+        "with Leaky ReLU, {leaky_dead:.0%}.",
+        "zh": "训练 {steps} 步后，ReLU 有 {relu_dead:.0%} 的隐藏单元死亡（峰值 {relu_peak:.0%}）；"
+        "Leaky ReLU 为 {leaky_dead:.0%}。",
+    },
+    "claim.dead": {
+        "en": "ReLU units can die: once their input stays negative they output 0 and never recover.",
+        "zh": "ReLU 单元会死亡：一旦输入一直为负，输出恒为 0，再也无法恢复。",
+    },
+    "claim.leaky": {
+        "en": "Leaky ReLU prevents dead neurons.",
+        "zh": "Leaky ReLU 可以避免神经元死亡。",
+    },
+    # --- 6. worked example ---------------------------------------------------------------------------
+    "s6.title": {"en": "6. The lesson's worked example", "zh": "6. 课文中的完整示例"},
+    "s6.explain": {
+        "en": "The input [5, 3] goes through a layer with the lesson's 2×5 weights W and bias b: each hidden unit "
+        "forms a weighted sum, then ReLU zeroes the negative one.",
+        "zh": "输入 [5, 3] 经过课文中 2×5 的权重 W 与偏置 b：每个隐藏单元先算加权和，然后 ReLU 把负的那个变成 0。",
+    },
+    "claim.example": {
+        "en": "[5, 3] @ W + b = [6.6, 3.8, 1.3, 1.3, −0.3], and ReLU gives [6.6, 3.8, 1.3, 1.3, 0.0].",
+        "zh": "[5, 3] @ W + b = [6.6, 3.8, 1.3, 1.3, −0.3]，经过 ReLU 得到 [6.6, 3.8, 1.3, 1.3, 0.0]。",
+    },
+    # --- 7. summary ----------------------------------------------------------------------------------
+    "s7.title": {
+        "en": "7. Summary: the lesson's claims against the measurements",
+        "zh": "7. 总结：课文论断与测量结果对照",
+    },
+    "s7.explain": {
+        "en": "Each verdict below is computed from the numbers above with fixed thresholds (documented in "
+        "actlab.tour.verdicts); none is written by hand.",
+        "zh": "下表中的每个结论都是用固定阈值（见 actlab.tour.verdicts）从上面的数据计算出来的，没有一个是手写的。",
+    },
+    # --- table headers (a column named by one of these keys is translated) -----------------------------
+    "col.activation": {"en": "activation", "zh": "激活函数"},
+    "col.formula": {"en": "formula", "zh": "公式"},
+    "col.range": {"en": "range", "zh": "值域"},
+    "col.speed": {"en": "time vs relu", "zh": "耗时（相对 ReLU）"},
+    "col.grad_best": {
+        "en": "gradient first / last (He or Xavier init)",
+        "zh": "首层/末层梯度（He 或 Xavier 初始化）",
+    },
+    "col.grad_default": {
+        "en": "gradient first / last (PyTorch default init)",
+        "zh": "首层/末层梯度（PyTorch 默认初始化）",
+    },
+    "col.zeros": {"en": "exact zeros", "zh": "恰为 0 的比例"},
+    "col.values": {"en": "values", "zh": "数值"},
+    "col.task": {"en": "task", "zh": "任务"},
+    "col.metric": {"en": "metric", "zh": "指标"},
+    "col.interp": {"en": "error inside the training range (95 % CI)", "zh": "训练范围内误差（95% 置信区间）"},
+    "col.extrap": {"en": "error outside it (95 % CI)", "zh": "训练范围外误差（95% 置信区间）"},
+    "col.dead_start": {"en": "dead at start", "zh": "初始死亡比例"},
+    "col.dead_end": {"en": "dead at end", "zh": "结束时死亡比例"},
+    "col.dead_peak": {"en": "peak during training", "zh": "训练中峰值"},
+    "col.mae_end": {"en": "error at end (MAE)", "zh": "结束时误差（MAE）"},
+    "col.claim": {"en": "claim", "zh": "论断"},
+    "col.evidence": {"en": "evidence", "zh": "证据"},
+    "col.verdict": {"en": "verdict", "zh": "结论"},
+}
+
+
+def say(lang: str, key: str, **fields: object) -> str:
+    """The sentence ``key`` in ``lang``, with ``fields`` filled in."""
+    if lang not in LANGS:
+        raise ActlabError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+    return TEXT[key][lang].format(**fields)
