@@ -1,0 +1,102 @@
+"""Metrics from hand-computable models, input parsing, predictions, slopes and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from actlab import MLP
+from actlab.errors import ActlabError
+from actlab.evaluation import evaluate, line_inputs, parse_inputs, predict, slope_ratio
+from actlab.plots_train import decision_figure, extrapolation_figure, loss_figure
+from actlab.plotting import save
+from actlab.tasks import get_task
+
+ADDER = MLP.from_weights([[[1.0, 1.0], [-1.0, -1.0]], [[1.0, -1.0]]], activation="relu")
+ZERO = MLP.from_weights([torch.zeros(1, 2)])  # predicts 0 everywhere
+GAUSS_RULE = MLP.from_weights([[[-1.0, -1.0], [1.0, 1.0]]])  # logits (-(a+b), a+b): class 1 where a + b > 0
+
+
+def test_exact_adder_scores_perfectly() -> None:
+    m = evaluate(ADDER, get_task("add"))
+    assert m["interp_mae"] == pytest.approx(0.0, abs=1e-5)
+    assert m["extrap_max_error"] == pytest.approx(0.0, abs=1e-4)
+    assert m["interp_exact_rate"] == 1.0 and m["extrap_exact_rate"] == 1.0
+
+
+def test_zero_model_metrics_are_the_targets_sizes() -> None:
+    task = get_task("add")
+    m = evaluate(ZERO, task)
+    _, y = task.sample(2000, torch.Generator().manual_seed(7_000_001), "interp")
+    assert m["interp_mae"] == pytest.approx(y.abs().double().mean().item())
+    assert m["interp_max_error"] == pytest.approx(y.abs().max().item())
+    assert m["interp_rel_error"] == pytest.approx(1.0)
+    assert m["extrap_mae"] > 10 * m["interp_mae"] / 2  # extrapolation answers are bigger
+
+
+def test_exact_rate_only_where_whole_inputs_give_whole_answers() -> None:
+    assert evaluate(ADDER, get_task("sub"))["interp_exact_rate"] is not None
+    div = MLP.from_weights([torch.zeros(1, 2)])
+    assert evaluate(div, get_task("div"))["interp_exact_rate"] is None
+
+
+def test_classification_accuracy() -> None:
+    m = evaluate(GAUSS_RULE, get_task("gauss"))
+    assert set(m) == {"accuracy", "extrap_accuracy"}
+    assert m["extrap_accuracy"] == 1.0  # the rule itself, outside the box
+    assert m["accuracy"] > 0.97
+    assert evaluate(GAUSS_RULE, get_task("xor"))["accuracy"] < 0.65
+
+
+def test_evaluation_points_do_not_depend_on_the_global_rng() -> None:
+    torch.manual_seed(1)
+    a = evaluate(ZERO, get_task("add"))
+    torch.manual_seed(2)
+    assert evaluate(ZERO, get_task("add")) == a
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [(["5", "3"], [5.0, 3.0]), (["5+3"], [5.0, 3.0]), (["5-3"], [5.0, 3.0]), (["5", "-3"], [5.0, -3.0]),
+     (["-5", "-", "-3"], [-5.0, -3.0]), (["1e3,2"], [1000.0, 2.0]), ([4.0, 2.5], [4.0, 2.5])],
+)  # fmt: skip
+def test_parse_inputs(values: list, expected: list[float]) -> None:
+    assert parse_inputs(values, get_task("add")) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [(["5"], "takes 2 inputs"), (["5", "3", "1"], "takes 2 inputs"), (["nan", "3"], "not a finite number"),
+     (["inf", "3"], "not a finite number"), (["five", "3"], "not a number")],
+)  # fmt: skip
+def test_parse_inputs_rejects(values: list[str], message: str) -> None:
+    with pytest.raises(ActlabError, match=message):
+        parse_inputs(values, get_task("add"))
+
+
+def test_predict() -> None:
+    answer = predict(ADDER, get_task("add"), [5.0, 3.0])
+    assert answer == {"inputs": [5.0, 3.0], "prediction": 8.0, "truth": 8.0}
+    cls = predict(GAUSS_RULE, get_task("gauss"), [0.5, 0.2])
+    assert cls["prediction"] == 1 and cls["truth"] == 1 and cls["probabilities"][1] > 0.5
+
+
+def test_line_and_slope_ratio() -> None:
+    task = get_task("add")
+    x = line_inputs(task, torch.tensor([-10.0, 0.0, 10.0]))
+    assert x.tolist() == [[-10.0, -5.0], [0.0, 0.0], [10.0, 5.0]]
+    assert slope_ratio(ADDER, task) == pytest.approx(1.0)
+    assert slope_ratio(ZERO, task) == 0.0
+    half = MLP.from_weights([[[0.5, 0.5]]])
+    assert slope_ratio(half, task) == pytest.approx(0.5)
+
+
+def test_plots_write_files(tmp_path: Path) -> None:
+    task = get_task("add")
+    assert save(extrapolation_figure({"adder": ADDER, "zero": ZERO}, task), tmp_path / "x.png").stat().st_size > 1000
+    gauss = get_task("gauss")
+    x, y = gauss.sample(100, torch.Generator().manual_seed(0))
+    assert save(decision_figure(GAUSS_RULE, gauss, x, y, points=50), tmp_path / "d.png").stat().st_size > 1000
+    assert save(loss_figure({"run": [1.0, 0.5, 0.1]}), tmp_path / "l.png").stat().st_size > 1000
