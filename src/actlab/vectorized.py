@@ -2,7 +2,7 @@
 
 ``M`` networks with the same task, widths, batch size, optimizer and step count (they may differ in seed,
 activation, init scheme and learning rate) become one :class:`StackedMLP`: layer ``l``'s weights are one
-tensor ``(M, in, out)``, its biases ``(M, 1, out)``, and a training step is a few batched matmuls
+tensor ``(M, out, in)``, its biases ``(M, 1, out)``, and a training step is a few batched matmuls
 (``torch.baddbmm``) instead of ``M`` small ones, so the per-call framework overhead is paid once for all
 ``M``. Each network's loss is the mean over its own batch and the total is their sum, so each network's
 gradient is exactly its own; Adam and SGD act elementwise, so one update over the stacked tensors with one
@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -134,10 +135,10 @@ class Segment:
 class StackedMLP(nn.Module):
     """``M`` networks of one :class:`~actlab.model.MLP` shape as one module.
 
-    ``weights[l]`` has shape ``(M, in_l, out_l)`` (each network's ``nn.Linear.weight`` transposed, so that
-    ``h @ W`` needs no transpose), ``biases[l]`` ``(M, 1, out_l)``. ``forward`` maps ``(M, B, in)`` to
-    ``(M, B, out)``: per hidden layer ``z = baddbmm(b, h, W)`` and each segment's activation on its slice
-    of networks, then the linear output layer.
+    ``weights[l]`` has shape ``(M, out_l, in_l)`` (``nn.Linear``'s layout, one per network) and
+    ``biases[l]`` ``(M, 1, out_l)``. ``forward`` maps ``(M, B, in)`` to ``(M, B, out)``: per hidden layer
+    ``z = h Wᵀ + b`` (:class:`StackedLinear`) and each segment's activation on its slice of networks, then
+    the linear output layer.
     """
 
     def __init__(self, models: Sequence[MLP], specs: Sequence[Sequence[str]]) -> None:
@@ -145,8 +146,7 @@ class StackedMLP(nn.Module):
         per_model = [m.linears() for m in models]
         depth = len(per_model[0])
         self.weights = nn.ParameterList(
-            nn.Parameter(torch.stack([ls[k].weight.detach().t() for ls in per_model]).contiguous())
-            for k in range(depth)
+            nn.Parameter(torch.stack([ls[k].weight.detach() for ls in per_model])) for k in range(depth)
         )
         self.biases = nn.ParameterList(
             nn.Parameter(torch.stack([ls[k].bias.detach() for ls in per_model]).unsqueeze(1))
@@ -157,19 +157,50 @@ class StackedMLP(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         h = x  # (M, B, in)
         for k, segments in enumerate(self.segments):
-            z = torch.baddbmm(self.biases[k], h, self.weights[k])  # (M, B, width)
-            h = segments[0].module(z) if len(segments) == 1 else torch.cat(
-                [s.module(z[s.start : s.stop]) for s in segments]
-            )
-        return torch.baddbmm(self.biases[-1], h, self.weights[-1])  # (M, B, out)
+            z = StackedLinear.apply(h, self.weights[k], self.biases[k])  # (M, B, width)
+            if len(segments) == 1:
+                h = segments[0].module(z)
+            else:  # split, not slicing: a slice's backward fills a zero tensor of z's full size per slice
+                parts = z.split([s.stop - s.start for s in segments])
+                h = torch.cat([s.module(part) for s, part in zip(segments, parts, strict=True)])
+        return StackedLinear.apply(h, self.weights[-1], self.biases[-1])  # (M, B, out)
 
     @torch.no_grad()
     def write_back(self, models: Sequence[MLP]) -> None:
         """Copy each network's current parameters into its :class:`~actlab.model.MLP`."""
         for i, model in enumerate(models):
             for k, layer in enumerate(model.linears()):
-                layer.weight.copy_(self.weights[k][i].t())
+                layer.weight.copy_(self.weights[k][i])
                 layer.bias.copy_(self.biases[k][i, 0])
+
+
+class StackedLinear(torch.autograd.Function):
+    """``z = h Wᵀ + b`` for ``M`` networks at once: ``h (M, B, in)``, ``W (M, out, in)``, ``b (M, 1, out)``.
+
+    The same products as autograd through ``baddbmm``, but each computed in the orientation that the
+    batched-matmul kernels handle well: a product whose result has 1 or 2 columns (the output layer's
+    weight gradient, the input layer's) is slow on CPU, as slow as a 32 x 32 layer, so ``∂W`` is computed
+    as ``gᵀh`` or ``(hᵀg)ᵀ``, whichever has more columns, and a rank-1 ``∂h = g W`` (one output) is a
+    broadcast product.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, h: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+        ctx.save_for_backward(h, weight)
+        return torch.baddbmm(bias, h, weight.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, Tensor, Tensor]:  # grad: (M, B, out)
+        h, weight = ctx.saved_tensors
+        n_out, n_in = weight.shape[1:]
+        if n_in >= n_out:
+            grad_w = torch.bmm(grad.transpose(1, 2), h)  # (M, out, in)
+        else:
+            grad_w = torch.bmm(h.transpose(1, 2), grad).transpose(1, 2)
+        grad_h = None
+        if ctx.needs_input_grad[0]:
+            grad_h = grad * weight if n_out == 1 else torch.bmm(grad, weight)  # (M, B, in)
+        return grad_h, grad_w, grad.sum(dim=1, keepdim=True)
 
 
 def segments_of(specs: Sequence[str]) -> list[Segment]:
