@@ -1,0 +1,106 @@
+"""Each verdict follows from its numbers: made-up measurements on both sides of every threshold."""
+
+from __future__ import annotations
+
+import pytest
+
+from actlab.tour import verdicts as v
+from actlab.tour.verdicts import Verdict
+
+C, P, N = Verdict.CONFIRMED, Verdict.PARTLY, Verdict.NOT_CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("identity", "relu", "expected"),
+    [
+        (0.50, 0.99, C),  # near chance without, solved with
+        (0.65, 0.95, C),  # exactly at both thresholds
+        (0.66, 0.99, P),  # identity just above chance + margin: a gap, not a clean confirmation
+        (0.50, 0.94, P),  # relu just below "solved", still a clear gap
+        (0.80, 0.89, N),  # a gap under 10 points
+        (0.90, 0.85, N),
+    ],
+)
+def test_nonlinearity_needed(identity: float, relu: float, expected: Verdict) -> None:
+    assert v.nonlinearity_needed(identity, relu) is expected
+
+
+@pytest.mark.parametrize(
+    ("ratios", "expected"),
+    [
+        ({"relu": 1.0, "sigmoid": 1.5, "tanh": 1.2, "gelu": 2.0}, C),
+        ({"relu": 1.0, "sigmoid": 1.10, "tanh": 1.10}, C),  # exactly 10 % slower counts
+        ({"relu": 1.0, "sigmoid": 1.5, "tanh": 1.2, "leaky_relu": 1.0}, P),  # faster than the classics only
+        ({"relu": 1.0, "sigmoid": 1.09, "tanh": 1.0, "gelu": 1.3}, P),  # faster than something
+        ({"relu": 1.0, "sigmoid": 1.09, "tanh": 0.9}, N),
+        ({"relu": 1.0}, N),
+    ],
+)
+def test_relu_is_fast(ratios: dict[str, float], expected: Verdict) -> None:
+    assert v.relu_is_fast(ratios) is expected
+
+
+@pytest.mark.parametrize(
+    ("relu", "sigmoid", "expected"),
+    [(0.7, 1e-5, C), (0.1, 0.01, C), (0.099, 1e-5, P), (0.5, 0.011, P), (0.05, 0.01, N), (1e-4, 1e-3, N)],
+)
+def test_less_vanishing_gradient(relu: float, sigmoid: float, expected: Verdict) -> None:
+    assert v.less_vanishing_gradient({"relu": relu, "sigmoid": sigmoid}) is expected
+
+
+@pytest.mark.parametrize(
+    ("zeros", "expected"),
+    [
+        ({"relu": 0.5, "sigmoid": 0.0, "tanh": 0.0}, C),
+        ({"relu": 0.30, "sigmoid": 0.01}, C),
+        ({"relu": 0.29, "sigmoid": 0.0}, P),
+        ({"relu": 0.5, "sigmoid": 0.02}, P),
+        ({"relu": 0.05, "sigmoid": 0.0}, P),
+        ({"relu": 0.049, "sigmoid": 0.0}, N),
+    ],
+)
+def test_relu_is_sparse(zeros: dict[str, float], expected: Verdict) -> None:
+    assert v.relu_is_sparse(zeros) is expected
+
+
+@pytest.mark.parametrize(
+    ("mae", "expected"),
+    [
+        ({"relu": 0.01, "sigmoid": 0.2, "tanh": 0.05}, C),  # relu learns it and beats every other
+        ({"relu": 0.05, "sigmoid": 0.2}, C),  # exactly at the "learned" threshold
+        ({"relu": 0.02, "sigmoid": 0.2, "identity": 1e-7}, P),  # the linear network is better: only partly
+        ({"relu": 0.02, "leaky_relu": 0.02}, P),  # a tie is not "helps"
+        ({"relu": 0.051, "sigmoid": 0.3}, N),  # relu does not learn it
+    ],
+)
+def test_relu_helps_addition(mae: dict[str, float], expected: Verdict) -> None:
+    assert v.relu_helps_addition(mae) is expected
+
+
+@pytest.mark.parametrize(
+    ("end", "peak", "expected"),
+    [(0.3, 0.3, C), (0.10, 0.11, C), (0.10, 0.2, P), (0.09, 0.09, P), (0.0, 0.1, P), (0.01, 0.05, N), (0.0, 0.0, N)],
+)
+def test_neurons_die(end: float, peak: float, expected: Verdict) -> None:
+    assert v.neurons_die(end, peak) is expected
+
+
+@pytest.mark.parametrize(
+    ("relu_dead", "leaky_dead", "relu_mae", "leaky_mae", "expected"),
+    [
+        (0.3, 0.0, 0.02, 0.01, C),
+        (0.10, 0.01, 0.02, 0.02, C),
+        (0.3, 0.0, 0.02, 0.03, P),  # no dead units, but the network learns worse
+        (0.09, 0.0, 0.02, 0.01, P),  # relu hardly died: nothing much to fix
+        (0.3, 0.02, 0.02, 0.01, P),
+        (0.1, 0.1, 0.02, 0.01, N),
+        (0.0, 0.0, 0.02, 0.01, N),
+    ],
+)
+def test_leaky_fixes_dead(relu_dead: float, leaky_dead: float, relu_mae: float, leaky_mae: float, expected: Verdict) -> None:
+    assert v.leaky_fixes_dead(relu_dead, leaky_dead, relu_mae, leaky_mae) is expected
+
+
+@pytest.mark.parametrize(("difference", "expected"), [(0.0, C), (1e-9, C), (1.1e-9, N), (0.1, N)])
+def test_example_reproduces(difference: float, expected: Verdict) -> None:
+    assert v.example_reproduces(difference) is expected
