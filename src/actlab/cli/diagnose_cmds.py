@@ -100,7 +100,7 @@ def born_dead(
     depth: Annotated[str, typer.Option(help="Numbers of hidden layers, comma-separated.")] = "5,10,20,50",
     seeds: Annotated[int, typer.Option(help="Networks initialised per cell (seeds 0 .. N-1).")] = 100,
     activation: Annotated[str, typer.Option(help="Catalog name of the hidden activation.")] = "relu",
-    init: Annotated[str, typer.Option(help="Init scheme of actlab.init: default, he, xavier, ...")] = "default",
+    init: Annotated[str, typer.Option(help="Init scheme of actlab.init: he, default, xavier, ...")] = "he",
     as_json: JsonOpt = False,
 ) -> None:
     """How often deep narrow networks are born dead: collapsed (constant output) at initialisation."""
@@ -198,7 +198,7 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
 
 def _ints(option: str, text: str) -> list[int]:
     try:
-        values = [int(v) for v in text.replace("x", ",").split(",") if v.strip()]
+        values = [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise ActlabError(f"{option} {text!r}: write whole numbers separated by commas, e.g. 64,3,32,32") from None
     if not values or any(v < 1 for v in values):

@@ -36,7 +36,7 @@ from torch.utils.hooks import RemovableHandle
 from actlab.diagnostics.layers import LayerStats, weight_layers
 from actlab.diagnostics.report import Report
 from actlab.diagnostics.sites import FUNCTIONS, FunctionSpec, SiteKind, is_inplace, module_kind, units_of
-from actlab.diagnostics.stats import OutputSpread, SiteStats
+from actlab.diagnostics.stats import OutputSpread, SiteStats, first_tensor
 from actlab.diagnostics.verdicts import Thresholds
 from actlab.errors import ActlabError
 
@@ -187,7 +187,7 @@ class Monitor:
 
     def _root_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         self._pop_mode()
-        out = _first_tensor(output)
+        out = first_tensor(output)
         if out is not None:
             with torch.no_grad():
                 self._output.add(out.detach())
@@ -297,13 +297,3 @@ def _grad_hook(site: SiteStats) -> Callable[[Tensor], None]:
             site.add_grad(grad.detach())
 
     return hook
-
-
-def _first_tensor(value: Any) -> Tensor | None:
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, tuple | list):
-        return next((t for v in value if (t := _first_tensor(v)) is not None), None)
-    if isinstance(value, dict):
-        return next((t for v in value.values() if (t := _first_tensor(v)) is not None), None)
-    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -167,3 +168,14 @@ class OutputSpread:
     def collapsed(self, tol: float) -> bool:
         spread = self.spread()
         return spread is not None and spread <= tol
+
+
+def first_tensor(value: Any) -> Tensor | None:
+    """The first tensor in a model output that may be a tuple, a list or a dict."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, tuple | list):
+        return next((t for v in value if (t := first_tensor(v)) is not None), None)
+    if isinstance(value, dict):
+        return next((t for v in value.values() if (t := first_tensor(v)) is not None), None)
+    return None

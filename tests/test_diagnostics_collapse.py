@@ -1,0 +1,74 @@
+"""Collapse detection and the born-dead experiment, checked against a direct count of dead layers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from actlab.diagnostics import born_dead_fraction, born_dead_table, is_collapsed
+from actlab.errors import ActlabError
+from actlab.model import MLP
+
+
+def test_a_network_with_a_dead_layer_is_collapsed_exactly() -> None:
+    net = MLP(2, [4, 4], 1, "relu", init="he", generator=torch.Generator().manual_seed(0))
+    x = torch.randn(100, 2)
+    assert not is_collapsed(net, x, tol=0.0)
+    with torch.no_grad():
+        net.linear2.bias.fill_(-1e6)
+    assert is_collapsed(net, x, tol=0.0)
+
+
+def test_relative_tolerance() -> None:
+    net = nn.Linear(1, 1).double()
+    with torch.no_grad():
+        net.weight.fill_(1e-9)
+        net.bias.fill_(1.0)
+    x = torch.tensor([[0.0], [1.0]], dtype=torch.float64)
+    assert is_collapsed(net, x) and not is_collapsed(net, x, tol=0.0)
+
+
+def test_collapse_needs_two_inputs() -> None:
+    with pytest.raises(ActlabError, match="at least two inputs"):
+        is_collapsed(nn.Linear(2, 1), torch.randn(1, 2))
+
+
+def dead_layer_count(width: int, depth: int, seeds: range) -> int:
+    """Networks in which some hidden layer outputs only zeros on all inputs: born dead, counted by hand."""
+    dead = 0
+    for seed in seeds:
+        net = MLP(2, [width] * depth, 1, "relu", init="he", generator=torch.Generator().manual_seed(seed))
+        h = torch.randn(256, 2, generator=torch.Generator().manual_seed(10**6 + seed))
+        layer_dead = False
+        for linear in net.linears()[:-1]:
+            h = torch.relu(linear(h))
+            layer_dead |= bool((h == 0).all())
+        dead += layer_dead
+    return dead
+
+
+@pytest.mark.parametrize(("width", "depth"), [(2, 8), (3, 12)])
+def test_born_dead_fraction_counts_exactly_the_networks_with_a_dead_layer(width: int, depth: int) -> None:
+    result = born_dead_fraction(width, depth, 30)
+    assert result.collapsed == dead_layer_count(width, depth, range(30))
+    assert 0 < result.collapsed < 30  # both kinds occur, so the comparison means something
+    assert result.fraction == result.collapsed / 30
+    assert result.as_dict()["fraction"] == result.fraction
+
+
+def test_wide_shallow_networks_are_never_born_dead_and_narrow_deep_ones_almost_always() -> None:
+    assert born_dead_fraction(32, 2, 10).collapsed == 0
+    assert born_dead_fraction(2, 30, 10).collapsed == 10
+
+
+def test_table_order_and_seed_lists() -> None:
+    cells = born_dead_table([2, 3], [4, 6], [5, 6, 7])
+    assert [(c.width, c.depth, c.networks) for c in cells] == [(2, 4, 3), (2, 6, 3), (3, 4, 3), (3, 6, 3)]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"seeds": []}, "at least one seed"), ({"depth": 0}, "depth")])
+def test_bad_arguments(kwargs: dict, message: str) -> None:
+    args = {"width": 2, "depth": 3, "seeds": 2} | kwargs
+    with pytest.raises(ActlabError, match=message):
+        born_dead_fraction(**args)

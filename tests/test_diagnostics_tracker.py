@@ -1,0 +1,130 @@
+"""TrainingTracker: records every ``every`` steps, changes nothing in training, leaves no hook behind."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from actlab.callbacks import Callback
+from actlab.diagnostics import TrainingTracker
+from actlab.errors import ActlabError
+from test_diagnostics_sites import assert_no_hooks
+
+
+def net(seed: int = 0) -> nn.Sequential:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
+
+
+def train_loop(model: nn.Module, steps: int, callbacks: list[Callback], lr: float = 0.05) -> None:
+    """A trainer following the Callback contract of actlab.callbacks."""
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(1)
+    for cb in callbacks:
+        cb.on_train_start(model, None)
+    for step in range(1, steps + 1):
+        x = torch.rand(32, 2, generator=gen) * 2 - 1
+        opt.zero_grad(set_to_none=True)
+        loss = F.mse_loss(model(x), x.sum(1, keepdim=True))
+        loss.backward()
+        for cb in callbacks:
+            cb.on_before_step(step, model)
+        opt.step()
+        for cb in callbacks:
+            cb.on_step_end(step, loss.item(), model)
+    for cb in callbacks:
+        cb.on_train_end(model, None)
+
+
+def test_records_every_nth_step_with_per_site_and_per_layer_values() -> None:
+    model = net()
+    tracker = TrainingTracker(model, every=4)
+    train_loop(model, 10, [tracker])
+    history = tracker.history()
+    assert [h["step"] for h in history] == [4, 8]
+    record = history[0]
+    assert list(record["sites"]) == ["1", "3"] and list(record["layers"]) == ["0", "2", "4"]
+    assert set(record["sites"]["1"]) == {"dead", "dead_fraction", "sparsity", "near_zero", "saturation",
+                                         "post_std", "grad_norm"}  # fmt: skip
+    assert all(v["update_ratio"] > 0 and v["grad_norm"] > 0 for v in record["layers"].values())
+    assert json.loads(json.dumps(history)) == history  # plain JSON types
+
+
+def test_values_are_those_of_the_recorded_step() -> None:
+    class Spy(Callback):
+        def on_before_step(self, step: int, model: nn.Module) -> None:
+            if step == 3:
+                self.grad = model[0].weight.grad.norm().item()
+                self.before = model[0].weight.detach().clone()
+
+        def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
+            if step == 3:
+                self.loss = loss
+                self.ratio = ((model[0].weight - self.before).norm() / self.before.norm()).item()
+
+    model, spy = net(), Spy()
+    tracker = TrainingTracker(model, every=3)
+    train_loop(model, 3, [spy, tracker])
+    (record,) = tracker.history()
+    assert record["loss"] == spy.loss
+    assert record["layers"]["0"]["grad_norm"] == pytest.approx(spy.grad, rel=1e-6)
+    assert record["layers"]["0"]["update_ratio"] == pytest.approx(spy.ratio, rel=1e-5)
+
+
+def test_dead_units_are_counted_on_the_recorded_batch() -> None:
+    model = net()
+    with torch.no_grad():
+        model[0].bias[[0, 1, 2]] = -100.0  # inputs are in [-1, 1]: these three never fire
+    tracker = TrainingTracker(model, every=1)
+    train_loop(model, 3, [tracker], lr=0.0)
+    assert [h["sites"]["1"]["dead"] for h in tracker.history()] == [3, 3, 3]
+    assert all(h["sites"]["1"]["dead_fraction"] == 3 / 8 for h in tracker.history())
+
+
+def test_tracking_changes_nothing_in_training_and_leaves_no_hook() -> None:
+    plain, tracked = net(), net()
+    train_loop(plain, 12, [])
+    train_loop(tracked, 12, [TrainingTracker(tracked, every=2)])
+    for a, b in zip(plain.parameters(), tracked.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert_no_hooks(tracked)
+
+
+def test_model_can_come_from_on_train_start() -> None:
+    model, tracker = net(), TrainingTracker(every=5)
+    train_loop(model, 5, [tracker])
+    assert [h["step"] for h in tracker.history()] == [5]
+
+
+@pytest.mark.parametrize("every", [0, -3, 2.5, True])
+def test_every_must_be_a_positive_whole_number(every: object) -> None:
+    with pytest.raises(ActlabError, match="every="):
+        TrainingTracker(net(), every=every)  # type: ignore[arg-type]
+
+
+def test_the_arithmetic_trainer_fills_its_result_with_the_history() -> None:
+    training = pytest.importorskip("actlab.training")
+    result = training.train(training.TrainConfig(steps=12, track_every=4, hidden=[8, 8]))
+    assert [h["step"] for h in result.diagnostics] == [4, 8, 12]
+    assert set(result.diagnostics[0]["sites"]) == {"act1", "act2"}
+    assert_no_hooks(result.model)
+
+
+def test_tensorboard_scalars_when_tensorboard_is_installed(tmp_path) -> None:
+    pytest.importorskip("torch.utils.tensorboard")
+    model = net()
+    tracker = TrainingTracker(model, every=2, log_dir=tmp_path)
+    train_loop(model, 4, [tracker])
+    assert any(p.name.startswith("events.out.tfevents") for p in tmp_path.iterdir())
+
+
+def test_tensorboard_without_the_package_is_a_clear_error(tmp_path, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import now fails
+    with pytest.raises(ActlabError, match="pip install tensorboard"):
+        TrainingTracker(net(), every=2, log_dir=tmp_path)
