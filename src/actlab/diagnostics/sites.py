@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -49,12 +50,17 @@ class SiteKind:
         torch_name = self.entry.torch_name
         return torch_name.rsplit(".", 1)[-1] if torch_name else self.entry.name
 
-    @property
+    @cached_property
+    def nonnegative(self) -> bool:
+        """Outputs are never negative (ReLU, sigmoid, ...), so |y| is y."""
+        return self.entry.range_for().low >= 0
+
+    @cached_property
     def measures_saturation(self) -> bool:
         """Saturation is measured where f' goes to 0 on both sides (the catalog's ``saturating``)."""
         return self.entry.properties.saturating
 
-    @property
+    @cached_property
     def needs_derivative(self) -> bool:
         """ReLU-like activations (exact zeros, not saturating) are dead exactly where their output is 0;
         every other one also needs f'(z) to tell a unit that outputs 0 from one that passes no gradient."""
