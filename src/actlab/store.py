@@ -72,9 +72,13 @@ def package_version() -> str:
 
 
 def config_dict(config: Any) -> dict[str, Any]:
-    """A config as plain JSON types: a dataclass (such as ``TrainConfig``) or a mapping."""
-    if dataclasses.is_dataclass(config) and not isinstance(config, type):
-        raw: Mapping[str, Any] = dataclasses.asdict(config)
+    """A config as plain JSON types: its ``resolved()`` dict where it has one (``TrainConfig``: defaults
+    filled in, so that a default range and the same range written out are one run), else a dataclass's
+    fields or a mapping."""
+    if callable(getattr(config, "resolved", None)):
+        raw: Mapping[str, Any] = config.resolved()
+    elif dataclasses.is_dataclass(config) and not isinstance(config, type):
+        raw = dataclasses.asdict(config)
     elif isinstance(config, Mapping):
         raw = config
     else:

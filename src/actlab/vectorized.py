@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -85,6 +86,7 @@ def train_many(
     callbacks: Sequence[Callback] = (),
     progress: Progress | None = None,
     on_diverge: str = "raise",
+    threads: int | None = 1,
 ) -> list[TrainResult]:
     """Train every config, stacking those of one shape (:func:`group_key`); results in input order.
 
@@ -103,9 +105,32 @@ def train_many(
         on_diverge: ``"raise"``: an :class:`~actlab.errors.ActlabError` like :func:`actlab.train` when a
             loss becomes NaN or infinite. ``"keep"``: freeze that network, train the others on, and return
             it with NaN metrics and ``diverged_step`` set (what a comparison wants).
+        threads: PyTorch's intra-op threads while training (restored afterwards); ``None`` leaves the
+            setting alone. One by default: each op here is small, so a second thread gains little, and on a
+            busy machine every op waits for a descheduled OpenMP thread, up to 40x slower (measured on the
+            project's shared 2-core machine; see BENCHMARKS.md). Parallelism belongs across work units.
     """
     if on_diverge not in ("raise", "keep"):
         raise ValueError(f"on_diverge must be 'raise' or 'keep', not {on_diverge!r}")
+    with intra_op_threads(threads):
+        return _train_many(configs, callbacks, progress, on_diverge)
+
+
+@contextmanager
+def intra_op_threads(threads: int | None) -> Iterator[None]:
+    """``torch.set_num_threads(threads)`` for the duration (``None``: unchanged)."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train_many(
+    configs: Sequence[TrainConfig], callbacks: Sequence[Callback], progress: Progress | None, on_diverge: str
+) -> list[TrainResult]:
     results: dict[int, TrainResult] = {}
     groups: dict[str, list[int]] = {}
     for i, config in enumerate(configs):
@@ -124,21 +149,23 @@ def train_many(
 
 
 @dataclass(frozen=True)
-class Segment:
-    """Networks ``start:stop`` share one activation module at a layer (configs are sorted to make runs)."""
+class Kind:
+    """Networks ``start:stop`` (contiguous once sorted) share their activations: one module per hidden layer."""
 
     start: int
     stop: int
-    module: nn.Module
+    modules: tuple[nn.Module, ...]
 
 
 class StackedMLP(nn.Module):
     """``M`` networks of one :class:`~actlab.model.MLP` shape as one module.
 
     ``weights[l]`` has shape ``(M, out_l, in_l)`` (``nn.Linear``'s layout, one per network) and
-    ``biases[l]`` ``(M, 1, out_l)``. ``forward`` maps ``(M, B, in)`` to ``(M, B, out)``: per hidden layer
-    ``z = h Wᵀ + b`` (:class:`StackedLinear`) and each segment's activation on its slice of networks, then
-    the linear output layer.
+    ``biases[l]`` ``(M, 1, out_l)``. ``forward`` maps ``(M, B, in)`` to ``(M, B, out)``: per layer
+    ``z = h Wᵀ + b`` (:class:`StackedLinear`), and after each hidden layer the activation. Networks with the
+    same activations form a :class:`Kind`; with several kinds, the inputs and parameters are split into
+    per-kind views and each kind runs its own chain, so that no hidden-sized tensor is ever concatenated
+    (a concatenation and its backward cost as much as a matmul here).
     """
 
     def __init__(self, models: Sequence[MLP], specs: Sequence[Sequence[str]]) -> None:
@@ -152,18 +179,24 @@ class StackedMLP(nn.Module):
             nn.Parameter(torch.stack([ls[k].bias.detach() for ls in per_model]).unsqueeze(1))
             for k in range(depth)
         )
-        self.segments = [segments_of([s[k] for s in specs]) for k in range(depth - 1)]
+        self.kinds = kinds_of([tuple(s) for s in specs])
 
     def forward(self, x: Tensor) -> Tensor:
-        h = x  # (M, B, in)
-        for k, segments in enumerate(self.segments):
-            z = StackedLinear.apply(h, self.weights[k], self.biases[k])  # (M, B, width)
-            if len(segments) == 1:
-                h = segments[0].module(z)
-            else:  # split, not slicing: a slice's backward fills a zero tensor of z's full size per slice
-                parts = z.split([s.stop - s.start for s in segments])
-                h = torch.cat([s.module(part) for s, part in zip(segments, parts, strict=True)])
-        return StackedLinear.apply(h, self.weights[-1], self.biases[-1])  # (M, B, out)
+        if len(self.kinds) == 1:
+            return self._chain(x, list(self.weights), list(self.biases), self.kinds[0].modules)
+        sizes = [k.stop - k.start for k in self.kinds]
+        weights = [w.split(sizes) for w in self.weights]
+        biases = [b.split(sizes) for b in self.biases]
+        return torch.cat([
+            self._chain(part, [w[i] for w in weights], [b[i] for b in biases], kind.modules)
+            for i, (kind, part) in enumerate(zip(self.kinds, x.split(sizes), strict=True))
+        ])  # fmt: skip
+
+    @staticmethod
+    def _chain(h: Tensor, weights: list[Tensor], biases: list[Tensor], modules: Sequence[nn.Module]) -> Tensor:
+        for weight, bias, act in zip(weights, biases, modules, strict=False):
+            h = act(StackedLinear.apply(h, weight, bias))  # (m, B, width)
+        return StackedLinear.apply(h, weights[-1], biases[-1])  # (m, B, out)
 
     @torch.no_grad()
     def write_back(self, models: Sequence[MLP]) -> None:
@@ -172,6 +205,17 @@ class StackedMLP(nn.Module):
             for k, layer in enumerate(model.linears()):
                 layer.weight.copy_(self.weights[k][i])
                 layer.bias.copy_(self.biases[k][i, 0])
+
+
+def kinds_of(specs: Sequence[tuple[str, ...]]) -> list[Kind]:
+    """Runs of networks with equal per-layer activation specs, one module per layer each."""
+    out: list[Kind] = []
+    for i, spec in enumerate(specs):
+        if out and specs[out[-1].start] == spec:
+            out[-1] = Kind(out[-1].start, i + 1, out[-1].modules)
+        else:
+            out.append(Kind(i, i + 1, tuple(get(s) for s in spec)))
+    return out
 
 
 class StackedLinear(torch.autograd.Function):
@@ -201,17 +245,6 @@ class StackedLinear(torch.autograd.Function):
         if ctx.needs_input_grad[0]:
             grad_h = grad * weight if n_out == 1 else torch.bmm(grad, weight)  # (M, B, in)
         return grad_h, grad_w, grad.sum(dim=1, keepdim=True)
-
-
-def segments_of(specs: Sequence[str]) -> list[Segment]:
-    """Runs of equal activation specs, one module each."""
-    out: list[Segment] = []
-    for i, spec in enumerate(specs):
-        if out and specs[out[-1].start] == spec:
-            out[-1] = Segment(out[-1].start, i + 1, out[-1].module)
-        else:
-            out.append(Segment(i, i + 1, get(spec)))
-    return out
 
 
 # --- optimizers over stacked parameters, one learning rate per network -------------------------------------
@@ -324,7 +357,7 @@ def per_model_loss(task: Task, out: Tensor, y: Tensor) -> Tensor:
 def _train_group(
     configs: Sequence[TrainConfig], callbacks: Sequence[Callback], progress: Progress | None, on_diverge: str
 ) -> list[TrainResult]:
-    """One stacked run; networks are sorted by activation so each layer's activations form few segments."""
+    """One stacked run; networks are sorted by activations so that each kind is one contiguous slice."""
     order = sorted(range(len(configs)), key=lambda i: layer_specs(configs[i]))
     cfgs = [configs[i] for i in order]
     first = cfgs[0]
@@ -365,8 +398,10 @@ def _train_group(
         optimizer.step(frozen | broken if live < size or diverged else None)
         if progress is not None:
             progress(live)
-        for cb in callbacks:
-            cb.on_step_end(step, float(value[~frozen].mean()), stacked)
+        if callbacks:
+            mean_loss = float(value[~frozen].mean())
+            for cb in callbacks:
+                cb.on_step_end(step, mean_loss, stacked)
         if newly:
             frozen[newly] = True
             live -= len(newly)

@@ -1,0 +1,141 @@
+"""Work units and the executors that run them: how comparisons and sweeps get their runs trained.
+
+A :class:`WorkUnit` is a group of configs that :func:`actlab.train_many` stacks into one computation (same
+shape, see :func:`actlab.vectorized.group_key`). It is also the unit of storage: :func:`run_missing`
+commits each finished unit to the :class:`~actlab.store.ResultStore` in its own transaction, so that an
+interrupted sweep loses at most the units in flight and a rerun trains only what is missing.
+
+An :class:`Executor` turns units into :class:`RunOutcome` lists. :class:`LocalExecutor` runs them one after
+another in this process; a distributed engine would implement the same ``run`` (units and outcomes are
+plain, picklable data, and :func:`run_unit` is a module-level function a worker can call).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from actlab.store import ResultStore, config_hash
+from actlab.training import TrainConfig, TrainResult
+from actlab.vectorized import group_key, train_many
+
+MAX_UNIT = 128  # networks per unit: enough to fill the batched matmuls, small enough to lose little when killed
+
+Advance = Callable[[int], None]  # called with model-steps just finished
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """Configs trained together in one stacked run; ``label`` is stored with their runs."""
+
+    configs: tuple[TrainConfig, ...]
+    label: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A short id: the hash of its configs' hashes."""
+        joined = ",".join(config_hash(c) for c in self.configs)
+        return hashlib.sha256(joined.encode()).hexdigest()[:12]
+
+    @property
+    def model_steps(self) -> int:
+        """The most model-steps the unit can take (early stops and divergence take fewer)."""
+        return sum(c.steps for c in self.configs)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the store keeps of one finished run."""
+
+    config: TrainConfig
+    metrics: dict[str, Any]
+    losses: list[float] = field(repr=False)
+
+    @classmethod
+    def from_result(cls, result: TrainResult) -> RunOutcome:
+        metrics = {
+            **result.metrics,
+            "final_loss": result.history[-1] if result.history else None,
+            "steps": result.steps,
+            "seconds": result.seconds,
+            "stopped_early": result.stopped_early,
+        }
+        return cls(result.config, metrics, list(result.history))
+
+
+class Executor(Protocol):
+    """Runs work units; yields each with its outcomes as it finishes (in any order)."""
+
+    def run(
+        self, units: Sequence[WorkUnit], advance: Advance | None = None
+    ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]: ...
+
+
+def run_unit(unit: WorkUnit, advance: Advance | None = None) -> list[RunOutcome]:
+    """Train one unit with :func:`actlab.train_many`; a diverged network is kept as an outcome with NaN
+    metrics (a comparison counts it) rather than failing the unit."""
+    return [RunOutcome.from_result(r) for r in train_many(unit.configs, progress=advance, on_diverge="keep")]
+
+
+class LocalExecutor:
+    """Runs the units in order, in this process."""
+
+    def run(
+        self, units: Sequence[WorkUnit], advance: Advance | None = None
+    ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]:
+        for unit in units:
+            yield unit, run_unit(unit, advance)
+
+
+def plan_units(configs: Iterable[TrainConfig], label: str | None = None, max_unit: int = MAX_UNIT) -> list[WorkUnit]:
+    """Group configs for the vectorized trainer: same :func:`~actlab.vectorized.group_key`, at most
+    ``max_unit`` per unit, in the order groups first appear."""
+    groups: dict[str, list[TrainConfig]] = {}
+    for config in configs:
+        groups.setdefault(group_key(config), []).append(config)
+    return [
+        WorkUnit(tuple(members[start : start + max_unit]), label)
+        for members in groups.values()
+        for start in range(0, len(members), max_unit)
+    ]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What :func:`run_missing` will do: the units to train, and how many runs the store already holds."""
+
+    units: list[WorkUnit]
+    reused: int
+
+    @property
+    def model_steps(self) -> int:
+        return sum(u.model_steps for u in self.units)
+
+
+def plan_missing(
+    configs: Sequence[TrainConfig], store: ResultStore | None, fresh: bool = False, label: str | None = None,
+    max_unit: int = MAX_UNIT,
+) -> Plan:  # fmt: skip
+    """The units that train the configs the store does not hold (all of them if ``fresh`` or no store);
+    duplicate configs are trained once."""
+    unique = list({config_hash(c): c for c in configs}.values())
+    stored = store.get_many(unique) if store is not None and not fresh else {}
+    missing = [c for c in unique if config_hash(c) not in stored]
+    return Plan(plan_units(missing, label, max_unit), len(unique) - len(missing))
+
+
+def run_missing(
+    plan: Plan, store: ResultStore | None, executor: Executor | None = None, advance: Advance | None = None,
+    on_unit: Callable[[WorkUnit, list[RunOutcome]], None] | None = None,
+) -> list[RunOutcome]:  # fmt: skip
+    """Run the plan's units, committing each finished unit to ``store`` in its own transaction."""
+    outcomes: list[RunOutcome] = []
+    for unit, done in (executor or LocalExecutor()).run(plan.units, advance):
+        if store is not None:
+            store.put_many(((o.config, o.metrics, o.losses) for o in done), unit.label)
+        outcomes.extend(done)
+        if on_unit is not None:
+            on_unit(unit, done)
+    return outcomes
