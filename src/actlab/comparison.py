@@ -107,7 +107,7 @@ class ComparisonResult:
             "metric": m,
             "method": self.method,
             "target_loss": self.target_loss,
-            "config": self.base_config.resolved(),
+            "config": {k: v for k, v in self.base_config.resolved().items() if k not in ("activation", "seed")},
             "trained": self.trained,
             "reused": self.reused,
             "results": results,

@@ -28,6 +28,7 @@ app = typer.Typer(
 
 # Command modules register their commands on `app` when imported.
 from actlab.cli import catalog_cmds  # noqa: E402, F401
+from actlab.cli import compare_cmds  # noqa: E402, F401
 from actlab.cli import train_cmds  # noqa: E402, F401
 from actlab.cli import diagnose_cmds  # noqa: E402, F401
 from actlab.cli import tour_cmds  # noqa: E402, F401
