@@ -202,16 +202,17 @@ class Monitor:
     def _site_pre(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         self._inside_activation += 1
         if args and isinstance(args[0], Tensor):
-            z = args[0].detach()
-            self._pending[module] = z.clone() if is_inplace(module) else z
+            with _unseen():
+                z = args[0].detach()
+                self._pending[module] = z.clone() if is_inplace(module) else z
 
     def _site_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         self._inside_activation = max(self._inside_activation - 1, 0)
         z = self._pending.pop(module, None)
         if z is None or not isinstance(output, Tensor):
             return
-        path = self._paths[module] or ROOT
-        self._record(path, self._kinds[module], "module", z, output)
+        with _unseen():
+            self._record(self._paths[module] or ROOT, self._kinds[module], "module", z, output)
 
     # --- functional sites --------------------------------------------------------------------------
 
@@ -249,6 +250,8 @@ class Monitor:
     def _record(
         self, base: str, site_kind: SiteKind, source: str, z: Tensor, y: Tensor, *, numbered: bool = False
     ) -> None:
+        """Add one call's values to its site; called with the function mode out of the way (``_unseen``, or
+        inside the mode's own handler), so that the Monitor's own tensor operations are not intercepted."""
         self._calls[base] += 1
         count = self._calls[base]
         name = f"{base}#{count}" if numbered or count > 1 else base
@@ -259,7 +262,7 @@ class Monitor:
             site = self._sites.get(name)
         if site is None:
             site = self._sites[name] = SiteStats(name, site_kind, source, units)
-        with torch.no_grad(), torch._C.DisableTorchFunction():
+        with torch.no_grad():
             site.add(z, y.detach(), near_zero=self.near_zero, saturation_threshold=self.saturation_threshold)
         if self.gradients and y.requires_grad and torch.is_grad_enabled():
             y.register_hook(_grad_hook(site))
@@ -272,6 +275,11 @@ class Monitor:
                     layer.snapshot = weight.detach().clone()
 
         return hook
+
+
+def _unseen() -> torch._C.DisableTorchFunction:
+    """A context in which torch calls bypass every TorchFunctionMode, the Monitor's included."""
+    return torch._C.DisableTorchFunction()
 
 
 class _ActivationCalls(TorchFunctionMode):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from actlab.diagnostics.verdicts import SEVERITIES, Thresholds, Verdict, judge
@@ -129,8 +129,8 @@ class Report:
                 "collapsed": self.collapsed,
                 "output_spread": self.output_spread,
                 "severity": self.severity,
-                "sites": [asdict(s) for s in self.sites],
-                "layers": [asdict(layer) for layer in self.layers],
+                "sites": [dict(vars(s)) for s in self.sites],  # flat dataclasses: no deep copy needed
+                "layers": [dict(vars(layer)) for layer in self.layers],
                 "verdicts": [v.as_dict() for v in self.verdicts],
                 "thresholds": self.thresholds.as_dict(),
                 "lang": self.lang,
