@@ -180,3 +180,11 @@ def test_bad_thresholds_are_user_errors(kwargs: dict[str, float]) -> None:
 def test_monitor_needs_a_module() -> None:
     with pytest.raises(ActlabError, match=r"needs a torch\.nn\.Module"):
         Monitor(lambda x: x)  # type: ignore[arg-type]
+
+
+def test_lazy_modules_get_their_layers_after_the_first_forward() -> None:
+    net = nn.Sequential(nn.LazyLinear(5), nn.ReLU(), nn.LazyLinear(1))
+    report = diagnose(net, torch.randn(40, 3), batch_size=10)
+    assert [x.name for x in report.layers] == ["0", "2"]
+    assert all(x.grad_norm is not None for x in report.layers)
+    assert report.site("1").units == 5

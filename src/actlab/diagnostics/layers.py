@@ -60,9 +60,18 @@ def weight_layers(model: nn.Module) -> list[LayerStats]:
     layers = []
     for name, module in model.named_modules():
         weight = module._parameters.get("weight")
-        if isinstance(weight, nn.Parameter) and weight.dim() >= 2:
+        if isinstance(weight, nn.Parameter) and not is_lazy(weight) and weight.dim() >= 2:
             layers.append(LayerStats(name or type(module).__name__, type(module).__name__, weight))
     return layers
+
+
+def is_lazy(p: Tensor) -> bool:
+    return isinstance(p, nn.parameter.UninitializedParameter)
+
+
+def has_uninitialized(model: nn.Module) -> bool:
+    """Some parameter of a lazy module (``nn.LazyLinear``, ...) is still waiting for its first input."""
+    return any(is_lazy(p) for p in model.parameters())
 
 
 def update_ratio(before: Tensor, after: Tensor) -> float:

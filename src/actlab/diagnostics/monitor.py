@@ -33,7 +33,7 @@ from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.hooks import RemovableHandle
 
-from actlab.diagnostics.layers import LayerStats, weight_layers
+from actlab.diagnostics.layers import LayerStats, has_uninitialized, weight_layers
 from actlab.diagnostics.report import Report
 from actlab.diagnostics.sites import FUNCTIONS, FunctionSpec, SiteKind, is_inplace, module_kind, units_of
 from actlab.diagnostics.stats import OutputSpread, SiteStats, first_tensor
@@ -86,7 +86,9 @@ class Monitor:
         self._paths = {m: path for path, m in model.named_modules()}
         self._kinds: dict[nn.Module, SiteKind] = {}
         self._sites: dict[str, SiteStats] = {}  # in order of first call: input to output
-        self._layers: list[LayerStats] = weight_layers(model) if gradients else []
+        self._layers: list[LayerStats] = []
+        self._hooked: set[int] = set()  # ids of the weights whose gradient hook is registered
+        self._lazy = False  # some weights were not materialised yet when the hooks were attached
         self._output = OutputSpread()
         self._handles: list[RemovableHandle] = []
         self._mode = _ActivationCalls(self)
@@ -121,14 +123,27 @@ class Monitor:
         for module in self._kinds:
             add(module.register_forward_pre_hook(self._site_pre))
             add(module.register_forward_hook(self._site_post, always_call=True))
+        self._lazy = has_uninitialized(self.model)
+        self._watch_layers()
+
+    def _watch_layers(self) -> None:
+        """Hook every weight layer not yet hooked (lazy modules get their weights at the first forward)."""
+        if not self.gradients:
+            return
+        known = {id(layer.weight): layer for layer in self._layers}
+        self._layers = [known.get(id(layer.weight), layer) for layer in weight_layers(self.model)]
         for layer in self._layers:
-            add(layer.weight.register_post_accumulate_grad_hook(self._layer_grad_hook(layer)))
+            if id(layer.weight) not in self._hooked:
+                hook = layer.weight.register_post_accumulate_grad_hook(self._layer_grad_hook(layer))
+                self._handles.append(hook)
+                self._hooked.add(id(layer.weight))
 
     def detach(self) -> None:
         """Remove every hook (what leaving the context does); the counters and the report stay."""
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
+        self._hooked.clear()
         self._pop_mode()
         self._pending.clear()
         self._inside_activation = 0
@@ -187,6 +202,9 @@ class Monitor:
 
     def _root_post(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
         self._pop_mode()
+        if self._lazy:
+            self._lazy = has_uninitialized(self.model)
+            self._watch_layers()
         out = first_tensor(output)
         if out is not None:
             with torch.no_grad():
