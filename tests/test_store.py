@@ -85,7 +85,7 @@ def test_migrates_a_version_1_database_keeping_its_runs(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with ResultStore(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         run = store.find("abc")
         assert (run.seed, run.metrics, run.label) == (3, {"interp_mae": 0.5}, None)
 

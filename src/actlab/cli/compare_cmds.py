@@ -54,17 +54,26 @@ app.add_typer(runs_app, name="runs")
 
 @contextmanager
 def model_step_bar(label: str, quiet: bool) -> Iterator[Any]:
-    """A Rich bar on stderr over model-steps, with an ETA; yields ``update(done, total)``."""
-    if quiet:
-        yield lambda done, total: None
-        return
+    """A Rich bar on stderr over model-steps, with an ETA; yields ``update(done, total)``. The bar appears
+    on the first update, so that an error found before any training prints alone on its line."""
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("model-steps"),
         TextColumn("ETA"), TimeRemainingColumn(), console=err_console, transient=True,
     )  # fmt: skip
     bar = progress.add_task(label, total=None)
-    with progress:
-        yield lambda done, total: progress.update(bar, completed=done, total=total)
+
+    def update(done: int, total: int) -> None:
+        if quiet:
+            return
+        if not progress.live.is_started:
+            progress.start()
+        progress.update(bar, completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if progress.live.is_started:
+            progress.stop()
 
 
 # --- compare ----------------------------------------------------------------------------------------------
