@@ -84,6 +84,7 @@ class Monitor:
         self.gradients = gradients
         self.inputs = 0  # size of the first dimension of the model's first tensor argument, summed
         self._paths = {m: path for path, m in model.named_modules()}
+        self._paths_by_id = {id(m): path for m, path in self._paths.items()}  # any caller's `self` can be looked up
         self._kinds: dict[nn.Module, SiteKind] = {}
         self._sites: dict[str, SiteStats] = {}  # in order of first call: input to output
         self._layers: list[LayerStats] = []
@@ -257,7 +258,7 @@ class Monitor:
         frame = sys._getframe(2)
         while frame is not None:
             if "self" in frame.f_code.co_varnames[:1]:
-                path = self._paths.get(frame.f_locals.get("self"))  # type: ignore[arg-type]
+                path = self._paths_by_id.get(id(frame.f_locals.get("self")))
                 if path is not None:
                     return path
             frame = frame.f_back  # type: ignore[assignment]

@@ -39,7 +39,7 @@ def write_record(writer: Any, record: dict[str, Any]) -> None:
     for group in ("sites", "layers"):
         for name, values in record.get(group, {}).items():
             for key, value in values.items():
-                if isinstance(value, int | float) and value is not None:
+                if isinstance(value, int | float):
                     writer.add_scalar(f"{group[:-1]}/{name}/{key}", float(value), step)
 
 
