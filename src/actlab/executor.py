@@ -73,20 +73,25 @@ class Executor(Protocol):
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]: ...
 
 
-def run_unit(unit: WorkUnit, advance: Advance | None = None) -> list[RunOutcome]:
+def run_unit(unit: WorkUnit, advance: Advance | None = None, threads: int | None = 1) -> list[RunOutcome]:
     """Train one unit with :func:`actlab.train_many`; a diverged network is kept as an outcome with NaN
     metrics (a comparison counts it) rather than failing the unit."""
-    return [RunOutcome.from_result(r) for r in train_many(unit.configs, progress=advance, on_diverge="keep")]
+    results = train_many(unit.configs, progress=advance, on_diverge="keep", threads=threads)
+    return [RunOutcome.from_result(r) for r in results]
 
 
 class LocalExecutor:
-    """Runs the units in order, in this process."""
+    """Runs the units in order, in this process, with ``threads`` intra-op threads (see
+    :func:`actlab.train_many`: 1 suits a shared machine, ``None`` keeps PyTorch's setting)."""
+
+    def __init__(self, threads: int | None = 1) -> None:
+        self.threads = threads
 
     def run(
         self, units: Sequence[WorkUnit], advance: Advance | None = None
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]:
         for unit in units:
-            yield unit, run_unit(unit, advance)
+            yield unit, run_unit(unit, advance, self.threads)
 
 
 def plan_units(configs: Iterable[TrainConfig], label: str | None = None, max_unit: int = MAX_UNIT) -> list[WorkUnit]:

@@ -46,6 +46,10 @@ DbOpt = Annotated[
 ]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+ThreadsOpt = Annotated[
+    int, typer.Option("--threads", min=1, help="PyTorch threads per training group (default 1: best on a busy "
+                      "machine; 2 or more can be faster on an idle one, see BENCHMARKS.md).")
+]  # fmt: skip
 
 runs_app = typer.Typer(help="The results database: list, show, export and clean up stored runs.",
                        no_args_is_help=True, rich_markup_mode=None)  # fmt: skip
@@ -106,6 +110,7 @@ def compare(
     ] = None,
     db: DbOpt = None,
     fresh: FreshOpt = False,
+    threads: ThreadsOpt = 1,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write plots, results.csv/json and runs.csv to this folder.")
     ] = None,
@@ -114,6 +119,7 @@ def compare(
 ) -> None:
     """Compare activations over many seeds: mean and 95 % interval of errors, loss, speed, dead units."""
     from actlab.comparison import compare as run_compare
+    from actlab.executor import LocalExecutor
 
     if seeds <= 0:
         raise ActlabError(f"--seeds must be at least 1, got {seeds}")
@@ -126,7 +132,8 @@ def compare(
         raise ActlabError(f"--out {out} is a file; give a folder")
     with ResultStore(db) as store, model_step_bar(f"compare {config.task}", quiet) as update:
         result = run_compare(config.task, activations.split(","), seeds, config, target_loss=reach, store=store,
-                             fresh=fresh, progress=update, label=f"compare {config.task}")  # fmt: skip
+                             fresh=fresh, executor=LocalExecutor(threads), progress=update,
+                             label=f"compare {config.task}")  # fmt: skip
         db_path = store.path
     written = _write_outputs(result, out) if out is not None else []
     if as_json:
@@ -146,8 +153,15 @@ def _pm(e: Estimate, digits: int = 3, scale: float = 1.0) -> str:
     """``mean±half-width``; the mean alone when there is no interval (one seed) or it is 0 (all equal)."""
     if e.n == 0:
         return "—"
-    mean = f"{e.mean * scale:.{digits}g}"
-    return mean if math.isnan(e.ci95) or e.ci95 == 0 else f"{mean}±{e.ci95 * scale:.2g}"
+    mean = _g(e.mean * scale, digits)
+    return mean if math.isnan(e.ci95) or e.ci95 == 0 else f"{mean}±{_g(e.ci95 * scale, 2)}"
+
+
+def _g(value: float, digits: int) -> str:
+    """``digits`` significant digits, but whole numbers where that would need an exponent (``106``, not
+    ``1.1e+02``)."""
+    text = f"{value:.{digits}g}"
+    return f"{value:.0f}" if "e" in text and 10 <= abs(value) < 1e6 else text
 
 
 def _compare_table(result: Any) -> Table:
@@ -213,11 +227,12 @@ def sweep(
     db: DbOpt = None,
     fresh: FreshOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; train nothing.")] = False,
+    threads: ThreadsOpt = 1,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
-    from actlab.executor import plan_missing, run_missing
+    from actlab.executor import LocalExecutor, plan_missing, run_missing
     from actlab.sweep import load
 
     spec = load(file)
@@ -240,7 +255,7 @@ def sweep(
                     update(done, plan.model_steps)
 
                 update(0, plan.model_steps)
-                run_missing(plan, store, advance=advance)
+                run_missing(plan, store, LocalExecutor(threads), advance)
         summary["trained"] = 0 if dry_run else summary["to_train"]
     if as_json:
         emit_json(summary)
