@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from actlab.errors import ActlabError
 from actlab.executor import Executor, plan_missing, run_missing
 from actlab.modules import get
 from actlab.stats import CI_METHOD, Estimate, estimate, seeds_needed, welch_separated
@@ -148,8 +149,6 @@ def compare(
     Raises :class:`~actlab.errors.ActlabError` for an unknown task or activation, no activations, or seeds
     <= 0.
     """
-    from actlab.errors import ActlabError
-
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(dict.fromkeys(seeds))
     if isinstance(seeds, int) and seeds <= 0:
         raise ActlabError(f"seeds must be at least 1, got {seeds}")
@@ -179,7 +178,7 @@ def compare(
     outcomes = run_missing(plan, store, executor, advance)
     fresh_records = {config_hash(o.config): _record(o) for o in outcomes}
     stored = store.get_many(everything) if store is not None else {}
-    records = {**stored, **fresh_records}
+    records = {**fresh_records, **stored}  # stored ones carry their database ids
 
     kind = make_task(base).kind
     target = target_loss if target_loss is not None else base.target_loss

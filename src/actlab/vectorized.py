@@ -15,10 +15,11 @@ stopping rules, and :func:`~actlab.evaluation.evaluate` on the final network. On
 (a batched matmul sums in another order than ``nn.Linear``): the tests compare loss curves, weights and
 metrics with :func:`actlab.train` network by network (see :data:`RTOL`).
 
-Why ``baddbmm`` with autograd: measured against ``torch.func`` (``stack_module_state`` + ``vmap`` over
-``functional_call``, which lowers to the same batched matmuls with more dispatch work per step) it was as
-fast or faster, and ``torch.compile`` spends tens of seconds compiling each new group, longer than a
-typical comparison trains. Figures in BENCHMARKS.md.
+Why stacked ``baddbmm``: measured in ``benchmarks/bench_vectorized.py`` on 128 networks, ``torch.func``
+(``stack_module_state`` + ``vmap`` over ``functional_call``, the same batched matmuls with more dispatch) was
+13 % slower; ``torch.compile`` was 21 % faster per step once compiled, but compiling took 16 s and every new
+group shape or activation mix compiles again, longer than a typical comparison trains. Figures in
+BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -106,9 +107,9 @@ def train_many(
             loss becomes NaN or infinite. ``"keep"``: freeze that network, train the others on, and return
             it with NaN metrics and ``diverged_step`` set (what a comparison wants).
         threads: PyTorch's intra-op threads while training (restored afterwards); ``None`` leaves the
-            setting alone. One by default: each op here is small, so a second thread gains little, and on a
-            busy machine every op waits for a descheduled OpenMP thread, up to 40x slower (measured on the
-            project's shared 2-core machine; see BENCHMARKS.md). Parallelism belongs across work units.
+            setting alone. One by default: on an idle 2-core machine a second thread gained 1.4x, but on a
+            busy one every op waits for a descheduled OpenMP thread, and 2 threads ran 3x to 46x slower than
+            one (BENCHMARKS.md).
     """
     if on_diverge not in ("raise", "keep"):
         raise ValueError(f"on_diverge must be 'raise' or 'keep', not {on_diverge!r}")
