@@ -53,7 +53,7 @@ def test_compare_json_and_files(cli, tmp_path: Path) -> None:  # type: ignore[no
     assert "Trained 0 runs, reused 6" in " ".join(again.out.split())
 
 
-def test_compare_honours_acltab_db_environment(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_compare_honours_actlab_db_environment(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("ACTLAB_DB", str(tmp_path / "env.db"))
     assert cli("compare", "--activations", "relu", "--seeds", "2", *SMALL, "--json").code == 0
     listed = cli("runs", "list", "--json")
