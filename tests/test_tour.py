@@ -127,16 +127,16 @@ def test_interrupted_tour_keeps_finished_sections(tmp_path: Path) -> None:
     """A section that raises (as Ctrl-C would) leaves the sections before it in the store."""
     from actlab.store import ResultStore
 
-    class Stop(Exception):
+    class StopTourError(Exception):
         pass
 
     def progress(section: str, what: str) -> None:
         if section == "s3":
-            raise Stop
+            raise StopTourError
 
     config = TourConfig(seeds=2, classify_steps=50, steps=50)
     with ResultStore(tmp_path / "t.db") as store:
-        with pytest.raises(Stop):
+        with pytest.raises(StopTourError):
             run_tour(config, progress=progress, cache=store)
         from actlab.tour.runner import section_key
 

@@ -26,13 +26,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Command modules register their commands on `app` when imported.
-from actlab.cli import catalog_cmds  # noqa: E402, F401
-from actlab.cli import compare_cmds  # noqa: E402, F401
-from actlab.cli import train_cmds  # noqa: E402, F401
-from actlab.cli import diagnose_cmds  # noqa: E402, F401
-from actlab.cli import tour_cmds  # noqa: E402, F401
-from actlab.cli import bench_cmds  # noqa: E402, F401
+# Command modules register their commands on `app` when imported, in the order `actlab --help` lists them.
+from actlab.cli import catalog_cmds, train_cmds, diagnose_cmds, compare_cmds, tour_cmds, bench_cmds  # noqa: E402, F401, I001
 
 
 def main(argv: list[str] | None = None) -> None:

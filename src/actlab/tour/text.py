@@ -87,11 +87,11 @@ TEXT: dict[str, dict[str, str]] = {
         "传不到）；以及隐藏层激活中恰好为 0 的比例（稀疏性）。",
     },
     "s3.speed_note": {
-        "en": "On a CPU these elementwise functions are limited by memory traffic more than by arithmetic, so "
-        "the differences are smaller than the lesson suggests; `actlab bench` shows the full picture next "
-        "to a plain memory copy.",
-        "zh": "在 CPU 上，这类逐元素函数的瓶颈主要是内存读写而不是算术，所以差距比课文暗示的要小；"
-        "`actlab bench` 会把它们与一次纯内存拷贝放在一起给出完整数据。",
+        "en": "Speed depends on the tensor size and the machine: once a tensor no longer fits in the cache, every "
+        "elementwise function waits on memory and the differences shrink. `actlab bench` times the whole "
+        "catalog at several sizes next to a plain memory copy, the physical limit.",
+        "zh": "速度取决于张量大小和机器：一旦张量放不进缓存，所有逐元素函数都在等待内存读写，差距随之缩小。"
+        "`actlab bench` 会在多种大小下测量整个函数目录，并与一次纯内存拷贝（物理上限）对比。",
     },
     "claim.fast": {"en": "ReLU is fast to compute.", "zh": "ReLU 计算速度快。"},
     "claim.vanishing": {
