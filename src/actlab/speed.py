@@ -7,7 +7,7 @@ reported against it. Bytes counted (float32, ``N`` elements):
 * forward: read ``x``, write ``y``: ``8N`` bytes;
 * forward + backward (autograd through the catalog formula): the forward, then read ``x`` and the incoming
   gradient and write the outgoing one: ``20N`` bytes;
-* copy (``y.copy_(x)``): ``8N`` bytes.
+* copy (``x.clone()``: a fresh output like the activation's, then the copy): ``8N`` bytes.
 
 What runs is the catalog module (``actlab.get(name)``, PyTorch's fused kernel where one exists), or with
 ``impl="formula"`` the catalog's reference formula from :mod:`actlab.functional`.
@@ -42,6 +42,14 @@ class SpeedConfig:
     devices: tuple[str, ...] = ()  # empty: the CPU, plus "cuda" when a GPU is present
     threads: int = 0  # 0: leave torch's thread count alone
     impl: str = "module"  # "module": what a network runs; "formula": the readable reference implementation
+
+    def __post_init__(self) -> None:
+        if self.impl not in ("module", "formula"):
+            raise ActlabError(f"impl={self.impl!r} is invalid: use 'module' or 'formula'")
+        if not self.sizes or min(self.sizes) <= 0:
+            raise ActlabError("sizes must be positive numbers of elements, e.g. 10000 1000000")
+        if self.repeats < 1:
+            raise ActlabError(f"repeats must be at least 1, not {self.repeats}")
 
 
 @dataclass(frozen=True)
@@ -103,10 +111,6 @@ def measure(
     """Time every activation in ``names`` at every size on every device; ``progress(name, device, size)``."""
     if config.threads:
         torch.set_num_threads(config.threads)
-    if config.impl not in ("module", "formula"):
-        raise ActlabError(f"impl={config.impl!r} is invalid: use 'module' or 'formula'")
-    if not config.sizes or min(config.sizes) <= 0:
-        raise ActlabError("sizes must be positive numbers of elements, e.g. 10000 1000000")
     entries = [lookup(n) for n in names]
     rows: list[SpeedRow] = []
     for device in config.devices or available_devices():
@@ -134,8 +138,7 @@ def measure(
 
 
 def _copy_call(x: torch.Tensor) -> Callable[[], object]:
-    target = torch.empty_like(x)
-    return lambda: target.copy_(x)
+    return lambda: x.clone()  # allocates its output, as every out-of-place activation does
 
 
 def _activation_calls(

@@ -9,12 +9,29 @@ import sys
 
 import typer
 
-try:  # typer up to 0.2x uses click; later versions carry their own copy of it
-    from click import ClickException
-except ImportError:  # pragma: no cover - depends on the installed typer
-    from typer._click.exceptions import ClickException  # type: ignore[no-redef]
-
 from actlab.errors import ActlabError
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's usage-error base class wherever it lives: typer 0.2x raises its own vendored copy of click's
+    exceptions, older typer raises click's, and both packages may be installed side by side."""
+    found: list[type[Exception]] = []
+    try:
+        from typer._click.exceptions import ClickException as Vendored
+    except ImportError:  # pragma: no cover - depends on the installed typer
+        pass
+    else:
+        found.append(Vendored)
+    try:
+        from click import ClickException as Click
+    except ImportError:  # pragma: no cover - depends on the installed typer
+        pass
+    else:
+        found.append(Click)
+    return tuple(found)
+
+
+USAGE_ERRORS = _usage_errors()
 
 app = typer.Typer(
     name="actlab",
@@ -36,8 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, prog_name="actlab", standalone_mode=False)
     except ActlabError as err:
         _fail(str(err))
-    except ClickException as err:
-        _fail(err.format_message())
+    except USAGE_ERRORS as err:
+        _fail(err.format_message())  # type: ignore[attr-defined]
     except KeyboardInterrupt:
         _fail("interrupted; work already finished is kept", code=130)
     sys.exit(code if isinstance(code, int) else 0)
