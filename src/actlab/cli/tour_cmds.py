@@ -56,7 +56,7 @@ def _print_section(section: Section, result: TourResult, lang: str) -> None:
         colour = VERDICT_COLOURS[claim.verdict.value]
         console.print(
             f"  [bold {colour}]{escape(say(lang, claim.verdict.value))}[/] {escape(say(lang, claim.key))}  "
-            f"[dim]({escape(claim.evidence)})[/]",
+            f"[dim]({escape(claim.evidence_text(lang))})[/]",
             highlight=False,
         )
     console.print()
@@ -103,8 +103,11 @@ def tour(
         for section in data["sections"]:
             for figure in section["figures"]:
                 figure.pop("png")  # the pictures are in the report; JSON carries the numbers
-        data["claims"] = [{"claim": c.key, "statement": say(lang, c.key), "verdict": c.verdict.value,
-                           "evidence": c.evidence, "section": c.section} for c in result.claims]  # fmt: skip
+        data["claims"] = [
+            {"claim": c.key, "statement": say(lang, c.key), "verdict": c.verdict.value,
+             "evidence": c.evidence_text(lang), "numbers": c.fields, "section": c.section}
+            for c in result.claims
+        ]  # fmt: skip
         data["report"] = {k: str(p) for k, p in paths.items()}
         data["cached"] = result.cached
         emit_json(json.loads(json.dumps(data, default=str)))

@@ -61,9 +61,9 @@ def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
         tables=[Table(columns=["col.task", "col.metric", "identity", "relu"], rows=rows)],
         figures=[Figure("s1-circle", figure, "circle: predicted class of an identity network and a relu network")],
         claims=[
-            Claim("claim.nonlinearity", v.nonlinearity_needed(worst["identity"], worst["relu"]),
-                  f"worse of xor/circle accuracy: identity {worst['identity']:.0%}, relu {worst['relu']:.0%}; "
-                  f"mul MAE identity {mul['identity'].mean:.3g}, relu {mul['relu'].mean:.3g}", "s1"),
+            Claim("claim.nonlinearity", v.nonlinearity_needed(worst["identity"], worst["relu"]), "ev.nonlinearity",
+                  "s1", {"identity": worst["identity"], "relu": worst["relu"], "identity_mul": mul["identity"].mean,
+                         "relu_mul": mul["relu"].mean}),
         ],
         numbers={
             "accuracy": {f"{t}/{a}": asdict(e) for (t, a), e in acc.items()},
@@ -134,9 +134,9 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
             Figure("s4-extrapolation", lines, "a+b: prediction vs truth far outside the training range (seed 0)"),
         ],
         claims=[
-            Claim("claim.addition", v.relu_helps_addition(worst),
-                  "interp MAE (worse of add/sub): " + ", ".join(f"{k} {worst[k]:.3g}" for k in ARITHMETIC)
-                  + f"; adder {int(a)} + {int(b)} = {value:.6f}", "s4"),
+            Claim("claim.addition", v.relu_helps_addition(worst), "ev.addition", "s4",
+                  {"pairs": ", ".join(f"{k} {worst[k]:.3g}" for k in ARITHMETIC), "a": int(a), "b": int(b),
+                   "value": value}),
         ],
         numbers={
             "interp_mae": {f"{t}/{a}": asdict(e) for (t, a), e in interp.items()},

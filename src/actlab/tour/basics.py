@@ -21,6 +21,11 @@ def _fmt(values: list[float]) -> str:
     return "[" + ", ".join(f"{x:g}" for x in values) + "]"
 
 
+def _floats(values: list[float]) -> str:
+    """As Python prints floats, like the lesson: ``[6.6, 3.8, 1.3, 1.3, 0.0]``."""
+    return "[" + ", ".join(repr(float(x)) for x in values) + "]"
+
+
 def definition() -> Section:
     relu, leaky = lookup("relu"), lookup("leaky_relu")
     x = torch.tensor(LESSON_X, dtype=torch.float64)
@@ -39,7 +44,9 @@ def definition() -> Section:
             )
         ],
         figures=[Figure("s2-curves", png(figure), "relu, leaky_relu, sigmoid, tanh and their derivatives")],
-        claims=[Claim("claim.definition", v.example_reproduces(difference), f"relu(x) = {_fmt(y)}", "s2")],
+        claims=[
+            Claim("claim.definition", v.example_reproduces(difference), "ev.definition", "s2", {"values": _fmt(y)})
+        ],
         numbers={"x": LESSON_X, "relu": y, "relu_grad": dy, "leaky_relu": leaky_y},
     )
 
@@ -60,15 +67,15 @@ def worked_example() -> Section:
                 columns=["", "col.values"],
                 rows=[
                     ["input", _fmt(relu.input)],
-                    ["input @ W + b", _fmt(relu.pre_activation)],
-                    ["relu(...)", _fmt(relu.output)],
-                    ["leaky_relu(...)", _fmt(leaky.output)],
+                    ["input @ W + b", _floats(relu.pre_activation)],
+                    ["relu(...)", _floats(relu.output)],
+                    ["leaky_relu(...)", _floats(leaky.output)],
                 ],
             )
         ],
         claims=[
-            Claim("claim.example", v.example_reproduces(difference),
-                  f"pre-activation {_fmt(relu.pre_activation)}, relu {_fmt(relu.output)}", "s6")
+            Claim("claim.example", v.example_reproduces(difference), "ev.example", "s6",
+                  {"pre": _floats(relu.pre_activation), "out": _floats(relu.output)})
         ],
         numbers={"pre_activation": relu.pre_activation, "relu": relu.output, "leaky_relu": leaky.output},
     )

@@ -83,11 +83,11 @@ def dead_neurons(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
         tables=[table],
         figures=[Figure("s5-dead", figure, "dead hidden units over training, relu vs leaky_relu")],
         claims=[
-            Claim("claim.dead", v.neurons_die(relu["end"], relu["peak"]),
-                  f"relu dead at end {relu['end']:.0%} (peak {relu['peak']:.0%}, start {relu['start']:.0%})", "s5"),
-            Claim("claim.leaky", v.leaky_fixes_dead(relu["end"], leaky["end"], relu["mae"], leaky["mae"]),
-                  f"dead at end: relu {relu['end']:.0%}, leaky_relu {leaky['end']:.0%}; "
-                  f"MAE relu {relu['mae']:.3g}, leaky_relu {leaky['mae']:.3g}", "s5"),
+            Claim("claim.dead", v.neurons_die(relu["end"], relu["peak"]), "ev.dead", "s5",
+                  {"end": relu["end"], "peak": relu["peak"], "start": relu["start"]}),
+            Claim("claim.leaky", v.leaky_fixes_dead(relu["end"], leaky["end"], relu["mae"], leaky["mae"]), "ev.leaky",
+                  "s5", {"relu": relu["end"], "leaky": leaky["end"], "relu_mae": relu["mae"],
+                         "leaky_mae": leaky["mae"]}),
         ],
         numbers={"mean": mean, "per_seed": runs, "steps": steps, "curves": curves},
     )

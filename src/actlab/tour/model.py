@@ -38,8 +38,14 @@ class Figure:
 class Claim:
     key: str  # text key of the lesson's claim, e.g. "claim.fast"
     verdict: Verdict
-    evidence: str  # the numbers behind the verdict, language-neutral
+    evidence: str  # text key of the sentence giving the numbers behind the verdict, e.g. "ev.fast"
     section: str  # the section that measured it
+    fields: dict[str, Any] = field(default_factory=dict)  # the numbers, filled into the evidence sentence
+
+    def evidence_text(self, lang: str) -> str:
+        from actlab.tour.text import say
+
+        return say(lang, self.evidence, **self.fields)
 
 
 @dataclass

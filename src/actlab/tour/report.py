@@ -44,7 +44,7 @@ def _paragraphs(section: Section, lang: str) -> list[str]:
 
 def summary_table(result: TourResult, lang: str) -> Table:
     """Section 7's table: each claim, its evidence and its verdict, in the order the tour measured them."""
-    rows = [[say(lang, c.key), c.evidence, _verdict(lang, c)] for c in result.claims]
+    rows = [[say(lang, c.key), c.evidence_text(lang), _verdict(lang, c)] for c in result.claims]
     return Table(columns=["col.claim", "col.evidence", "col.verdict"], rows=rows)
 
 
@@ -77,7 +77,8 @@ def _html_claim(claim: Claim, lang: str) -> str:
         f'<div class="claim" data-claim="{claim.key}" data-verdict="{claim.verdict.value}">'
         f'<span class="verdict" style="background:{colour}">{html.escape(_verdict(lang, claim))}</span> '
         f"<strong>{html.escape(say(lang, claim.key))}</strong><br>"
-        f'<span class="evidence">{html.escape(say(lang, "evidence"))}: {html.escape(claim.evidence)}</span></div>'
+        f'<span class="evidence">{html.escape(say(lang, "evidence"))}: '
+        f"{html.escape(claim.evidence_text(lang))}</span></div>"
     )
 
 
@@ -140,7 +141,7 @@ def render_markdown(result: TourResult, lang: str, figure_dir: str = "figures") 
         for fig in section.figures:
             out += [f"![{fig.caption}]({figure_dir}/{fig.name}.png)", ""]
         for claim in section.claims:
-            out += [f"- **{_verdict(lang, claim)}** — {say(lang, claim.key)} ({claim.evidence})"]
+            out += [f"- **{_verdict(lang, claim)}** — {say(lang, claim.key)} ({claim.evidence_text(lang)})"]
         if section.claims:
             out.append("")
     out.append(say(lang, "elapsed", seconds=result.seconds))

@@ -20,6 +20,7 @@ from actlab.tour.dead import dead_neurons
 from actlab.tour.model import Section, TourResult
 from actlab.tour.table import comparison_table
 
+RESULT_FORMAT = 2  # bump when a Section's stored form changes, so old cache entries are not read
 Tick = Callable[[str], None]
 Progress = Callable[[str, str], None]  # (section key, what is being measured now)
 
@@ -42,7 +43,9 @@ class Cache(Protocol):
 def section_key(config: TourConfig, section: str) -> str:
     from actlab import __version__
 
-    text = json.dumps({"tour": config.to_dict(), "section": section, "version": __version__}, sort_keys=True)
+    text = json.dumps(
+        {"tour": config.to_dict(), "section": section, "version": __version__, "format": RESULT_FORMAT}, sort_keys=True
+    )
     return "tour:" + hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

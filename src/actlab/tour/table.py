@@ -93,11 +93,11 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
         tables=[table],
         figures=[Figure("s3-gradients", figure, "gradient norm at each hidden layer's activations, input side first")],
         claims=[
-            Claim("claim.fast", v.relu_is_fast(speed), f"time vs relu: {others}", "s3"),
-            Claim("claim.vanishing", v.less_vanishing_gradient(ratio),
-                  f"first/last gradient: relu {ratio['relu']:.2g}, sigmoid {ratio['sigmoid']:.2g}", "s3"),
-            Claim("claim.sparse", v.relu_is_sparse(zeros),
-                  "exact zeros: " + ", ".join(f"{n} {zeros[n]:.0%}" for n in names), "s3"),
+            Claim("claim.fast", v.relu_is_fast(speed), "ev.fast", "s3", {"pairs": others}),
+            Claim("claim.vanishing", v.less_vanishing_gradient(ratio), "ev.vanishing", "s3",
+                  {"relu": ratio["relu"], "sigmoid": ratio["sigmoid"]}),
+            Claim("claim.sparse", v.relu_is_sparse(zeros), "ev.sparse", "s3",
+                  {"pairs": ", ".join(f"{n} {zeros[n]:.0%}" for n in names)}),
         ],
         numbers={
             "time_vs_relu": speed,

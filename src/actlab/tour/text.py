@@ -180,6 +180,35 @@ TEXT: dict[str, dict[str, str]] = {
         "actlab.tour.verdicts); none is written by hand.",
         "zh": "下表中的每个结论都是用固定阈值（见 actlab.tour.verdicts）从上面的数据计算出来的，没有一个是手写的。",
     },
+    # --- evidence: the numbers behind each verdict --------------------------------------------------
+    "ev.nonlinearity": {
+        "en": "accuracy on the harder of xor/circle: identity {identity:.0%}, relu {relu:.0%}; "
+        "a×b error: identity {identity_mul:.3g}, relu {relu_mul:.3g}",
+        "zh": "xor/circle 中较难者的准确率：identity {identity:.0%}，relu {relu:.0%}；"
+        "a×b 误差：identity {identity_mul:.3g}，relu {relu_mul:.3g}",
+    },
+    "ev.definition": {"en": "measured: relu(x) = {values}", "zh": "实测：relu(x) = {values}"},
+    "ev.fast": {"en": "time relative to relu: {pairs}", "zh": "相对 ReLU 的耗时：{pairs}"},
+    "ev.vanishing": {
+        "en": "gradient at the first hidden layer / the last: relu {relu:.2g}, sigmoid {sigmoid:.2g}",
+        "zh": "首个隐藏层与最后一个隐藏层的梯度之比：relu {relu:.2g}，sigmoid {sigmoid:.2g}",
+    },
+    "ev.sparse": {"en": "share of exact zeros: {pairs}", "zh": "恰为 0 的比例：{pairs}"},
+    "ev.addition": {
+        "en": "error inside the training range (worse of add/sub): {pairs}; two-unit adder: {a} + {b} = {value:.6f}",
+        "zh": "训练范围内误差（add/sub 中较差者）：{pairs}；两单元加法器：{a} + {b} = {value:.6f}",
+    },
+    "ev.dead": {
+        "en": "relu units dead at the end {end:.0%} (peak {peak:.0%}, at the start {start:.0%})",
+        "zh": "结束时 ReLU 死亡单元 {end:.0%}（峰值 {peak:.0%}，初始 {start:.0%}）",
+    },
+    "ev.leaky": {
+        "en": "dead at the end: relu {relu:.0%}, leaky_relu {leaky:.0%}; error at the end: relu {relu_mae:.3g}, "
+        "leaky_relu {leaky_mae:.3g}",
+        "zh": "结束时死亡比例：relu {relu:.0%}，leaky_relu {leaky:.0%}；结束时误差：relu {relu_mae:.3g}，"
+        "leaky_relu {leaky_mae:.3g}",
+    },
+    "ev.example": {"en": "computed: {pre}, then relu {out}", "zh": "计算结果：{pre}，经 ReLU 后 {out}"},
     # --- table headers (a column named by one of these keys is translated) -----------------------------
     "col.activation": {"en": "activation", "zh": "激活函数"},
     "col.formula": {"en": "formula", "zh": "公式"},
