@@ -32,7 +32,7 @@ def _rich_table(table: Table, lang: str) -> RichTable:
     for column in table.columns:
         out.add_column(escape(_header(lang, column)), overflow="fold")
     for row in table.rows:
-        cells = [escape(str(c)) for c in row]
+        cells = [escape(_header(lang, str(c))) for c in row]
         if table.columns and table.columns[-1] == "col.verdict":
             colour = next((c for v, c in VERDICT_COLOURS.items() if say(lang, v) == row[-1]), "white")
             cells[-1] = f"[bold {colour}]{cells[-1]}[/]"
@@ -51,7 +51,7 @@ def _print_section(section: Section, result: TourResult, lang: str) -> None:
     for table in section.tables:
         console.print(_rich_table(table, lang))
     for figure in section.figures:
-        console.print(f"  [dim]figure {figure.name}: {escape(figure.caption)}[/]", highlight=False)
+        console.print(f"  [dim]{figure.name}.png: {escape(say(lang, figure.caption))}[/]", highlight=False)
     for claim in section.claims:
         colour = VERDICT_COLOURS[claim.verdict.value]
         console.print(

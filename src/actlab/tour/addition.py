@@ -48,8 +48,10 @@ def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
     acc = {(t, a): _metric(results, t, a, "accuracy") for t in ("xor", "circle") for a in ("identity", "relu")}
     mul = {a: _metric(results, "mul", a, "interp_mae") for a in ("identity", "relu")}
     worst = {a: min(acc[("xor", a)].mean, acc[("circle", a)].mean) for a in ("identity", "relu")}
-    rows = [[t, "accuracy", _ci(acc[(t, "identity")], True), _ci(acc[(t, "relu")], True)] for t in ("xor", "circle")]
-    rows.append(["mul", "MAE", _ci(mul["identity"]), _ci(mul["relu"])])
+    rows = [
+        [t, "cell.accuracy", _ci(acc[(t, "identity")], True), _ci(acc[(t, "relu")], True)] for t in ("xor", "circle")
+    ]
+    rows.append(["mul", "cell.mae", _ci(mul["identity"]), _ci(mul["relu"])])
     figure = _decision_figure(results, config)
     return Section(
         key="s1",
@@ -59,7 +61,7 @@ def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
                            "identity_mul": mul["identity"].mean, "relu_mul": mul["relu"].mean}),
         ],
         tables=[Table(columns=["col.task", "col.metric", "identity", "relu"], rows=rows)],
-        figures=[Figure("s1-circle", figure, "circle: predicted class of an identity network and a relu network")],
+        figures=[Figure("s1-circle", figure, "fig.s1")],
         claims=[
             Claim("claim.nonlinearity", v.nonlinearity_needed(worst["identity"], worst["relu"]), "ev.nonlinearity",
                   "s1", {"identity": worst["identity"], "relu": worst["relu"], "identity_mul": mul["identity"].mean,
@@ -130,8 +132,8 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
         ],
         tables=[Table(columns=["col.task", "col.activation", "col.interp", "col.extrap"], rows=rows)],
         figures=[
-            Figure("s4-errors", bars, "mean absolute error per activation, inside and outside the training range"),
-            Figure("s4-extrapolation", lines, "a+b: prediction vs truth far outside the training range (seed 0)"),
+            Figure("s4-errors", bars, "fig.s4_errors"),
+            Figure("s4-extrapolation", lines, "fig.s4_extrap"),
         ],
         claims=[
             Claim("claim.addition", v.relu_helps_addition(worst), "ev.addition", "s4",

@@ -43,7 +43,7 @@ def definition() -> Section:
                       ["leaky_relu(x)", _fmt(leaky_y)]],
             )
         ],
-        figures=[Figure("s2-curves", png(figure), "relu, leaky_relu, sigmoid, tanh and their derivatives")],
+        figures=[Figure("s2-curves", png(figure), "fig.s2")],
         claims=[
             Claim("claim.definition", v.example_reproduces(difference), "ev.definition", "s2", {"values": _fmt(y)})
         ],
@@ -66,7 +66,7 @@ def worked_example() -> Section:
             Table(
                 columns=["", "col.values"],
                 rows=[
-                    ["input", _fmt(relu.input)],
+                    ["cell.input", _fmt(relu.input)],
                     ["input @ W + b", _floats(relu.pre_activation)],
                     ["relu(...)", _floats(relu.output)],
                     ["leaky_relu(...)", _floats(leaky.output)],

@@ -81,7 +81,7 @@ def dead_neurons(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
                            "leaky_dead": leaky["end"]}),
         ],
         tables=[table],
-        figures=[Figure("s5-dead", figure, "dead hidden units over training, relu vs leaky_relu")],
+        figures=[Figure("s5-dead", figure, "fig.s5")],
         claims=[
             Claim("claim.dead", v.neurons_die(relu["end"], relu["peak"]), "ev.dead", "s5",
                   {"end": relu["end"], "peak": relu["peak"], "start": relu["start"]}),

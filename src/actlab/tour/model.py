@@ -24,7 +24,7 @@ class Table:
 class Figure:
     name: str  # file stem, e.g. "s3-gradients"
     png: bytes
-    caption: str  # a literal caption (plots are the same in both languages)
+    caption: str  # text key of the caption (the picture itself is the same in both languages)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "png": base64.b64encode(self.png).decode("ascii"), "caption": self.caption}

@@ -62,7 +62,7 @@ def _html_table(table: Table, lang: str, verdict_column: bool = False) -> str:
     for row in table.rows:
         cells = []
         for i, cell in enumerate(row):
-            text = html.escape(str(cell))
+            text = html.escape(_words(lang, str(cell)))
             if verdict_column and i == len(row) - 1:
                 colour = next((c for v, c in VERDICT_COLOURS.items() if say(lang, v) == cell), "#59636e")
                 text = f'<span class="verdict" style="background:{colour}">{text}</span>'
@@ -101,9 +101,10 @@ def render_html(result: TourResult, lang: str) -> str:
         parts += [_html_table(t, lang) for t in section.tables]
         for fig in section.figures:
             data = base64.b64encode(fig.png).decode("ascii")
+            caption = html.escape(say(lang, fig.caption))
             parts.append(
-                f'<figure data-figure="{fig.name}"><img alt="{html.escape(fig.caption)}" '
-                f'src="data:image/png;base64,{data}"><figcaption>{html.escape(fig.caption)}</figcaption></figure>'
+                f'<figure data-figure="{fig.name}"><img alt="{caption}" '
+                f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>'
             )
         parts += [_html_claim(c, lang) for c in section.claims]
         parts.append("</section>")
@@ -122,7 +123,7 @@ def _md_cell(value: object) -> str:
 def _md_table(table: Table, lang: str) -> str:
     lines = ["| " + " | ".join(_md_cell(_words(lang, c)) for c in table.columns) + " |",
              "|" + "---|" * len(table.columns)]  # fmt: skip
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    lines += ["| " + " | ".join(_md_cell(_words(lang, str(c))) for c in row) + " |" for row in table.rows]
     return "\n".join(lines)
 
 
@@ -139,7 +140,7 @@ def render_markdown(result: TourResult, lang: str, figure_dir: str = "figures") 
         for table in section.tables:
             out += [_md_table(table, lang), ""]
         for fig in section.figures:
-            out += [f"![{fig.caption}]({figure_dir}/{fig.name}.png)", ""]
+            out += [f"![{say(lang, fig.caption)}]({figure_dir}/{fig.name}.png)", ""]
         for claim in section.claims:
             out += [f"- **{_verdict(lang, claim)}** — {say(lang, claim.key)} ({claim.evidence_text(lang)})"]
         if section.claims:

@@ -91,7 +91,7 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
         key="s3",
         paragraphs=[("s3.explain", {"size": config.speed_size, "depth": config.depth}), ("s3.speed_note", {})],
         tables=[table],
-        figures=[Figure("s3-gradients", figure, "gradient norm at each hidden layer's activations, input side first")],
+        figures=[Figure("s3-gradients", figure, "fig.s3")],
         claims=[
             Claim("claim.fast", v.relu_is_fast(speed), "ev.fast", "s3", {"pairs": others}),
             Claim("claim.vanishing", v.less_vanishing_gradient(ratio), "ev.vanishing", "s3",

@@ -209,6 +209,35 @@ TEXT: dict[str, dict[str, str]] = {
         "leaky_relu {leaky_mae:.3g}",
     },
     "ev.example": {"en": "computed: {pre}, then relu {out}", "zh": "计算结果：{pre}，经 ReLU 后 {out}"},
+    # --- figure captions -----------------------------------------------------------------------------
+    "fig.s1": {
+        "en": "circle: the class each network predicts, with no activation (left) and with ReLU (right)",
+        "zh": "circle：各网络预测的类别，左为不用激活函数，右为使用 ReLU",
+    },
+    "fig.s2": {
+        "en": "relu, leaky_relu, sigmoid and tanh, and their derivatives",
+        "zh": "relu、leaky_relu、sigmoid、tanh 及其导数",
+    },
+    "fig.s3": {
+        "en": "gradient norm reaching each hidden layer, input side first (He or Xavier init)",
+        "zh": "到达每个隐藏层的梯度范数，从输入侧开始（He 或 Xavier 初始化）",
+    },
+    "fig.s4_errors": {
+        "en": "mean absolute error per activation, inside and outside the training range (95 % intervals)",
+        "zh": "各激活函数在训练范围内外的平均绝对误差（95% 置信区间）",
+    },
+    "fig.s4_extrap": {
+        "en": "a+b: prediction against truth far outside the training range (seed 0 of each activation)",
+        "zh": "a+b：远离训练范围时的预测与真实值（各激活函数的第 0 个种子）",
+    },
+    "fig.s5": {
+        "en": "share of hidden units dead on each recorded batch, relu against leaky_relu",
+        "zh": "每个记录批次上死亡隐藏单元的比例：relu 对比 leaky_relu",
+    },
+    # --- table cells ---------------------------------------------------------------------------------
+    "cell.accuracy": {"en": "accuracy", "zh": "准确率"},
+    "cell.mae": {"en": "mean absolute error", "zh": "平均绝对误差"},
+    "cell.input": {"en": "input", "zh": "输入"},
     # --- table headers (a column named by one of these keys is translated) -----------------------------
     "col.activation": {"en": "activation", "zh": "激活函数"},
     "col.formula": {"en": "formula", "zh": "公式"},
