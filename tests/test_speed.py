@@ -26,6 +26,15 @@ def test_rows_cover_every_activation_and_size_with_consistent_units() -> None:
         assert r.as_dict()["forward_vs_copy"] == pytest.approx(r.forward_ns / r.copy_ns)
 
 
+def test_cpu_clock_restores_the_thread_count() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    rows = measure(["relu"], SpeedConfig(sizes=(1000,), repeats=1, min_seconds=0.0005, threads=1, clock="cpu",
+                                         devices=("cpu",)))  # fmt: skip
+    assert rows[0].forward_ns > 0 and torch.get_num_threads() == before
+
+
 def test_relative_to_divides_by_the_baseline_of_the_same_size() -> None:
     def row(name: str, size: int, ns: float) -> SpeedRow:
         return SpeedRow(name, "cpu", size, 1.0, ns, 1.0, 8.0, 20.0 / ns, 8.0)
@@ -37,7 +46,8 @@ def test_relative_to_divides_by_the_baseline_of_the_same_size() -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [({"sizes": (0,)}, "sizes must be positive"), ({"impl": "fast"}, "impl='fast' is invalid"),
-     ({"repeats": 0}, "repeats must be at least 1")],
+     ({"repeats": 0}, "repeats must be at least 1"), ({"clock": "sun"}, "clock='sun' is invalid"),
+     ({"clock": "cpu"}, "set threads=1"), ({"clock": "cpu", "threads": 1, "devices": ("cuda",)}, "set threads=1")],
 )  # fmt: skip
 def test_bad_settings(settings: dict, message: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(ActlabError, match=message):

@@ -40,7 +40,9 @@ class SpeedConfig:
     repeats: int = 5  # measurements per figure; the median is kept
     min_seconds: float = 0.01  # each measurement loops until this long, so that timer noise is negligible
     devices: tuple[str, ...] = ()  # empty: the CPU, plus "cuda" when a GPU is present
-    threads: int = 0  # 0: leave torch's thread count alone
+    threads: int = 0  # 0: leave torch's thread count alone; set for the run only, then restored
+    clock: str = "wall"  # "wall"; or "cpu": this thread's CPU time (needs threads=1 and the CPU), immune to
+    # being descheduled on a busy shared machine, which would otherwise flatten every ratio towards 1
     impl: str = "module"  # "module": what a network runs; "formula": the readable reference implementation
 
     def __post_init__(self) -> None:
@@ -50,6 +52,10 @@ class SpeedConfig:
             raise ActlabError("sizes must be positive numbers of elements, e.g. 10000 1000000")
         if self.repeats < 1:
             raise ActlabError(f"repeats must be at least 1, not {self.repeats}")
+        if self.clock not in ("wall", "cpu"):
+            raise ActlabError(f"clock={self.clock!r} is invalid: use 'wall' or 'cpu'")
+        if self.clock == "cpu" and (self.threads != 1 or any(d != "cpu" for d in self.devices) or not self.devices):
+            raise ActlabError("clock='cpu' times one thread on the CPU: set threads=1 and devices=('cpu',)")
 
 
 @dataclass(frozen=True)
@@ -79,20 +85,25 @@ def _sync(device: str) -> None:
 
 
 def seconds_per_call(
-    call: Callable[[], object], device: str, repeats: int, min_seconds: float, warm: bool = True
+    call: Callable[[], object],
+    device: str,
+    repeats: int,
+    min_seconds: float,
+    warm: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> float:
-    """Median wall time of one call (``warm``: call it once first, untimed)."""
+    """Median time of one call by ``clock`` (``warm``: call it once first, untimed)."""
     if warm:
         call()
     _sync(device)
     samples = []
     for _ in range(repeats):
-        n, start = 0, time.perf_counter()
+        n, start = 0, clock()
         while True:
             call()
             n += 1
             _sync(device)
-            elapsed = time.perf_counter() - start
+            elapsed = clock() - start
             if elapsed >= min_seconds:
                 break
         samples.append(elapsed / n)
@@ -109,8 +120,19 @@ def measure(
     progress: Callable[[str, str, int], None] | None = None,
 ) -> list[SpeedRow]:
     """Time every activation in ``names`` at every size on every device; ``progress(name, device, size)``."""
+    threads_before = torch.get_num_threads()
     if config.threads:
         torch.set_num_threads(config.threads)
+    try:
+        return _measure(names, config, progress)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _measure(
+    names: Sequence[str], config: SpeedConfig, progress: Callable[[str, str, int], None] | None
+) -> list[SpeedRow]:
+    clock = time.thread_time if config.clock == "cpu" else time.perf_counter
     entries = [lookup(n) for n in names]
     rows: list[SpeedRow] = []
     for device in config.devices or available_devices():
@@ -126,7 +148,7 @@ def measure(
             # machine hits all of them alike instead of one activation's whole measurement.
             for _ in range(config.repeats):
                 for key, call in calls.items():
-                    samples[key].append(seconds_per_call(call, device, 1, config.min_seconds, warm=False))
+                    samples[key].append(seconds_per_call(call, device, 1, config.min_seconds, False, clock))
             copy_s = statistics.median(samples["copy"])
             for entry in entries:
                 if progress:

@@ -14,7 +14,7 @@ class TourConfig:
     classify_steps: int = 600  # xor/circle/mul models: a few hundred steps separate linear from ReLU
     hidden: tuple[int, ...] = (16, 16)  # the arithmetic issue's default network
     speed_size: int = 1_000_000  # elements per tensor when timing activations (a few MB: cache-warm)
-    speed_repeats: int = 5  # timing repeats, median kept
+    speed_repeats: int = 7  # timing rounds (each at least 20 ms per function), median kept
     depth: int = 10  # layers of the deep network for the vanishing-gradient measurement
     deep_width: int = 32  # its width
     deep_seeds: int = 5  # initialisations averaged for the gradient ratio

@@ -62,7 +62,12 @@ def _first_over_last(per_layer: list[float]) -> float:
 def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     names = list(config.activations)
     tick("timing forward and backward passes")
-    rows = measure(names, SpeedConfig(sizes=(config.speed_size,), repeats=config.speed_repeats))
+    # one thread, timed by its own CPU clock: a busy machine then slows every function alike
+    speed_config = SpeedConfig(
+        sizes=(config.speed_size,), repeats=config.speed_repeats, min_seconds=0.02, threads=1, clock="cpu",
+        devices=("cpu",),
+    )
+    rows = measure(names, speed_config)
     speed = relative_to(rows, "relu")
     profiles: dict[str, list[float]] = {}
     ratio: dict[str, float] = {}  # with each activation's recommended init: the verdict's figure

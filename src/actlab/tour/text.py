@@ -77,14 +77,14 @@ TEXT: dict[str, dict[str, str]] = {
     "s3.explain": {
         "en": "The lesson's table of common activation functions was lost in export. Here it is rebuilt with "
         "measurements in place of adjectives: the time of a forward and backward pass relative to ReLU "
-        "(1.0 = as fast as ReLU; {size:,} float32 elements, median of several runs); the share of gradient "
-        "that reaches the first layer of a {depth}-layer network at initialisation compared with the last "
-        "layer (1 = nothing lost, 0.001 = almost nothing arrives); and the fraction of exact zeros among the "
-        "hidden activations (sparsity).",
+        "(1.0 = as fast as ReLU; {size:,} float32 elements on one CPU thread, timed by that thread's own CPU "
+        "clock, median of several runs); the share of gradient that reaches the first layer of a {depth}-layer "
+        "network at initialisation compared with the last layer (1 = nothing lost, 0.001 = almost nothing "
+        "arrives); and the fraction of exact zeros among the hidden activations (sparsity).",
         "zh": "课文中常见激活函数的对比表在导出时丢失了。这里用测量值代替形容词把它重建出来："
-        "前向加反向传播相对 ReLU 的耗时（1.0 表示与 ReLU 一样快；{size:,} 个 float32 元素，多次运行取中位数）；"
-        "一个 {depth} 层网络在初始化时，到达第一层的梯度与最后一层梯度之比（1 表示没有损失，0.001 表示几乎"
-        "传不到）；以及隐藏层激活中恰好为 0 的比例（稀疏性）。",
+        "前向加反向传播相对 ReLU 的耗时（1.0 表示与 ReLU 一样快；{size:,} 个 float32 元素，单个 CPU 线程，"
+        "按该线程自身的 CPU 时间计时，多次运行取中位数）；一个 {depth} 层网络在初始化时，到达第一层的梯度与"
+        "最后一层梯度之比（1 表示没有损失，0.001 表示几乎传不到）；以及隐藏层激活中恰好为 0 的比例（稀疏性）。",
     },
     "s3.speed_note": {
         "en": "Speed depends on the tensor size and the machine: once a tensor no longer fits in the cache, every "
