@@ -61,11 +61,14 @@ def test_bench_cli_json_and_errors(cli) -> None:  # type: ignore[no-untyped-def]
     assert data["impl"] == "module" and [row["activation"] for row in data["rows"]] == ["relu", "silu"]
     r = cli("bench", "relu", "--size", "2000", "--repeats", "1", "--formula")
     assert r.code == 0 and "formula" in r.out
+    r = cli("bench", "relu", "--size", "2000", "--repeats", "1", "--threads", "1", "--cpu-clock", "--json")
+    assert r.code == 0 and json.loads(r.out)["clock"] == "cpu"
     for args, message in [
         (("bench", "rleu"), "did you mean relu"),
         (("bench", "relu", "--device", "tpu"), "device 'tpu' is not available"),
         (("bench", "relu", "--repeats", "0"), "repeats must be at least 1"),
         (("bench", "relu", "--size", "-5"), "sizes must be positive"),
+        (("bench", "relu", "--cpu-clock"), "set threads=1"),
     ]:
         bad = cli(*args)
         assert bad.code == 2 and message in bad.err and bad.err.count("\n") == 1, (args, bad.err)

@@ -28,6 +28,12 @@ def bench(
         list[str] | None, typer.Option("--device", help="cpu or cuda; repeat for both (default: all present).")
     ] = None,
     repeats: Annotated[int, typer.Option(help="Measurements per figure; the median is kept.")] = 5,
+    threads: Annotated[int, typer.Option(help="CPU threads for the run (0: PyTorch's default).")] = 0,
+    cpu_clock: Annotated[
+        bool,
+        typer.Option("--cpu-clock", help="Time by the thread's own CPU clock (with --threads 1, CPU only): "
+                     "steady on a busy shared machine."),
+    ] = False,
     formula: Annotated[
         bool, typer.Option("--formula", help="Time the catalog's reference formulas instead of the modules.")
     ] = False,
@@ -40,7 +46,8 @@ def bench(
         if d not in available_devices():
             raise ActlabError(f"device {d!r} is not available here: use one of {', '.join(available_devices())}")
     config = SpeedConfig(
-        sizes=tuple(size or DEFAULT_SIZES), repeats=repeats, devices=devices, impl="formula" if formula else "module"
+        sizes=tuple(size or DEFAULT_SIZES), repeats=repeats, devices=devices, impl="formula" if formula else "module",
+        threads=threads, clock="cpu" if cpu_clock else "wall",
     )
     total = len(names) * len(config.sizes) * len(devices)
     with Progress(console=err_console, transient=True) as bar:
@@ -51,10 +58,14 @@ def bench(
 
         rows = measure(names, config, progress=tick)
     if as_json:
-        emit_json({"impl": config.impl, "byte_model": "forward 8 B/elem, fwd+bwd 20 B/elem, copy 8 B/elem",
-                   "rows": [r.as_dict() for r in rows]})
+        emit_json({
+            "impl": config.impl, "clock": config.clock, "threads": threads or None,
+            "byte_model": "forward 8 B/elem, fwd+bwd 20 B/elem, copy 8 B/elem",
+            "rows": [r.as_dict() for r in rows],
+        })  # fmt: skip
         return
-    table = Table(title=f"actlab bench ({config.impl}; ns per element; GB/s effective)")
+    clock = "thread CPU time" if cpu_clock else "wall time"
+    table = Table(title=f"actlab bench ({config.impl}, {clock}; ns per element; GB/s effective)")
     for col in ("activation", "device", "elements", "fwd ns", "fwd GB/s", "fwd+bwd ns", "fwd+bwd GB/s",
                 "copy GB/s", "fwd / copy"):
         table.add_column(col, justify="right" if col not in ("activation", "device") else "left")
