@@ -28,6 +28,7 @@ import torch
 
 from actlab.errors import ActlabError
 from actlab.model import MLP
+from actlab.plain import plain
 from actlab.tasks import Task
 from actlab.training import TrainConfig, TrainResult, build_model, make_task
 
@@ -54,22 +55,7 @@ class Run:
 
 
 def _json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, allow_nan=False, default=_plain) + "\n", encoding="utf-8")
-
-
-def _plain(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def _finite(data: Any) -> Any:
-    """JSON has no inf or NaN: they are written as null."""
-    if isinstance(data, float):
-        return data if data == data and abs(data) != float("inf") else None
-    if isinstance(data, dict):
-        return {k: _finite(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_finite(v) for v in data]
-    return data
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 
 def is_run(path: Path) -> bool:
@@ -93,10 +79,10 @@ def save_run(result: TrainResult, path: Path | str) -> Path:
     try:
         _json(tmp / MARKER, {"format": FORMAT, "version": VERSION, "actlab": _version(),
                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})  # fmt: skip
-        _json(tmp / CONFIG, _finite(result.config.resolved()))
+        _json(tmp / CONFIG, plain(result.config.resolved()))
         torch.save({k: v.detach().cpu() for k, v in result.model.state_dict().items()}, tmp / WEIGHTS)
-        _json(tmp / HISTORY, _finite({"loss": result.history, "diagnostics": result.diagnostics}))
-        _json(tmp / METRICS, _finite(result.to_dict()))
+        _json(tmp / HISTORY, plain({"loss": result.history, "diagnostics": result.diagnostics}))
+        _json(tmp / METRICS, plain(result.to_dict()))
         if target.exists():
             old = target.with_name(f".{target.name}.old-{time.time_ns()}")
             target.rename(old)

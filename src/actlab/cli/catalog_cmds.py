@@ -11,13 +11,12 @@ from rich.table import Table
 
 from actlab.catalog import CATALOG, Activation, parse_spec
 from actlab.cli import app
-from actlab.cli._common import console, emit_json, output_file
+from actlab.cli._common import JsonOpt, console, emit_json, output_file
 from actlab.demo import run_demo
 from actlab.plotting import activation_figure, save
 
 LESSON_X = [-2.0, -1.0, 0.0, 1.0, 2.0]
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 ParamOpt = Annotated[
     list[str] | None,
     typer.Option("--param", "-p", help="A hyper-parameter as key=value, e.g. -p negative_slope=0.1."),

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from actlab.cli import app
-from actlab.cli._common import console, emit_json, err_console, jsonable
+from actlab.cli._common import JsonOpt, console, emit_json, err_console
 from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
     BatchSizeOpt,
@@ -36,10 +36,10 @@ from actlab.cli._train_options import (
     hidden_widths,
 )
 from actlab.errors import ActlabError
+from actlab.plain import plain
 from actlab.stats import Estimate
 from actlab.store import DEFAULT_PATH, ENV_VAR, ResultStore, RunRecord
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 DbOpt = Annotated[
     Path | None,
     typer.Option("--db", help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()})."),
@@ -188,7 +188,7 @@ def _write_outputs(result: Any, out: Path) -> list[Path]:
     written = [save(loss_curves_figure(result), out / "loss_curves.png"),
                save(error_bars_figure(result), out / "errors.png")]  # fmt: skip
     curves = {s.activation: s.curve.__dict__ for s in result.stats}
-    (out / "results.json").write_text(json.dumps(jsonable({**summary, "curves": curves}), indent=2) + "\n")
+    (out / "results.json").write_text(json.dumps(plain({**summary, "curves": curves}), indent=2) + "\n")
     written.append(out / "results.json")
     written.append(_write_csv(out / "results.csv", summary["results"]))
     rows = [_run_row(r) for runs in result.runs.values() for r in runs]
@@ -348,7 +348,7 @@ def runs_export(
         _write_csv(path, [_run_row(r) for r in records])
     else:
         data = [{**r.summary(), "config": r.config, "losses": r.losses} for r in records]
-        path.write_text(json.dumps(jsonable(data), indent=1) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(plain(data), indent=1) + "\n", encoding="utf-8")
     console.print(f"wrote {len(records)} runs to {path}", highlight=False)
 
 

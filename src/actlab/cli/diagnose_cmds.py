@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from actlab.cli import app
-from actlab.cli._common import console, emit_json, output_file
+from actlab.cli._common import JsonOpt, console, emit_json, output_file
 from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from actlab.diagnostics import Report
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 

@@ -12,7 +12,7 @@ from torch import nn
 
 from actlab.callbacks import Callback
 from actlab.cli import app
-from actlab.cli._common import console, emit_json, err_console, output_file
+from actlab.cli._common import JsonOpt, console, emit_json, err_console, output_file
 from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
     ActivationOpt,
@@ -36,7 +36,6 @@ from actlab.cli._train_options import (
 from actlab.evaluation import evaluate, parse_inputs, predict
 from actlab.tasks import TASKS, Task
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 PlotOpt = Annotated[
     Path | None, typer.Option("--plot", help="Write prediction vs truth (or the decision map) to this PNG/SVG/PDF.")
 ]

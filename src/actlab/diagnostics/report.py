@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from actlab.diagnostics.verdicts import SEVERITIES, Thresholds, Verdict, judge
 from actlab.errors import ActlabError
+from actlab.plain import plain
 
 if TYPE_CHECKING:
     from actlab.diagnostics.layers import LayerStats
@@ -123,7 +123,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types only (non-finite numbers become ``None``), ready for ``json.dumps``."""
-        return _plain(
+        return plain(
             {
                 "inputs": self.inputs,
                 "collapsed": self.collapsed,
@@ -138,11 +138,3 @@ class Report:
         )
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
