@@ -9,7 +9,7 @@ import pytest
 from actlab.errors import ActlabError
 from actlab.speed import COPY_BYTES, FORWARD_BYTES, FWD_BWD_BYTES, SpeedConfig, SpeedRow, measure, relative_to
 
-TINY = SpeedConfig(sizes=(1000, 4000), repeats=2, min_seconds=0.0005)
+TINY = SpeedConfig(sizes=(1000, 4000), repeats=2, min_seconds=0.0005, devices=("cpu",))
 
 
 def test_rows_cover_every_activation_and_size_with_consistent_units() -> None:
@@ -55,13 +55,14 @@ def test_bad_settings(settings: dict, message: str) -> None:  # type: ignore[typ
 
 
 def test_bench_cli_json_and_errors(cli) -> None:  # type: ignore[no-untyped-def]
-    r = cli("bench", "relu", "swish", "--size", "2000", "--repeats", "1", "--json")
+    r = cli("bench", "relu", "swish", "--size", "2000", "--repeats", "1", "--device", "cpu", "--json")
     assert r.code == 0
     data = json.loads(r.out)
     assert data["impl"] == "module" and [row["activation"] for row in data["rows"]] == ["relu", "silu"]
-    r = cli("bench", "relu", "--size", "2000", "--repeats", "1", "--formula")
+    r = cli("bench", "relu", "--size", "2000", "--repeats", "1", "--device", "cpu", "--formula")
     assert r.code == 0 and "formula" in r.out
-    r = cli("bench", "relu", "--size", "2000", "--repeats", "1", "--threads", "1", "--cpu-clock", "--json")
+    r = cli("bench", "relu", "--size", "2000", "--repeats", "1", "--device", "cpu", "--threads", "1", "--cpu-clock",
+            "--json")
     assert r.code == 0 and json.loads(r.out)["clock"] == "cpu"
     for args, message in [
         (("bench", "rleu"), "did you mean relu"),

@@ -156,14 +156,16 @@ def _gelu_tanh_inner(x: Tensor) -> Tensor:
     return SQRT_2_OVER_PI * (x + GELU_TANH_COEF * x * x * x)
 
 
+def _normal_cdf(x: Tensor) -> Tensor:
+    """Φ(x) = ½ erfc(−x/√2): no cancellation for negative x (unlike ½(1 + erf)). The argument is capped at
+    40, where erfc is already 0 in float64, because some PyTorch releases return NaN for huge arguments."""
+    return 0.5 * torch.erfc(torch.clamp_max(-x / math.sqrt(2.0), 40.0))
+
+
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
-    if approximate == "tanh":
-        # ½(1 + tanh u) = σ(2u), which keeps its digits where 1 + tanh u would cancel (x << 0)
-        y = x * torch.sigmoid(2.0 * _gelu_tanh_inner(x))
-    else:
-        # erfc(-z) = 1 + erf(z), without the cancellation that loses digits for negative x
-        y = 0.5 * x * torch.erfc(-x / math.sqrt(2.0))
-    return _zero_at_neg_inf(x, y)
+    # tanh form: ½(1 + tanh u) = σ(2u), which keeps its digits where 1 + tanh u would cancel (x << 0)
+    gate = torch.sigmoid(2.0 * _gelu_tanh_inner(x)) if approximate == "tanh" else _normal_cdf(x)
+    return _zero_at_neg_inf(x, x * gate)
 
 
 def gelu_grad(x: Tensor, approximate: str = "none") -> Tensor:
@@ -174,7 +176,7 @@ def gelu_grad(x: Tensor, approximate: str = "none") -> Tensor:
         # s(1 - s) underflows to 0 long before x^3 overflows; beyond |x| = 1e4 the limit is exact
         y = torch.where(x.abs() > 1e4, (x > 0).to(x.dtype), y)
     else:
-        cdf = 0.5 * torch.erfc(-x / math.sqrt(2.0))
+        cdf = _normal_cdf(x)
         pdf = torch.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
         y = cdf + x * pdf
     return _kill_at_inf(x, y, 1.0, 0.0)
