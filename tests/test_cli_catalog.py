@@ -70,6 +70,8 @@ def test_demo_prints_the_lesson_layer(cli) -> None:  # type: ignore[no-untyped-d
         (["plot", "relu", "--out", "a.png", "--low", "3", "--high", "1"], "--low 3 must be below --high 1"),
         (["demo", "--activation", "sigmoidd"], "did you mean sigmoid"),
         (["show", "relu", "--bogus"], "No such option"),
+        (["plot", "relu", "--out", "a.png", "--low", "-inf"], "must be finite numbers within ±1e6"),
+        (["plot", "relu", "--out", "a.png", "--low", "-1e308", "--high", "1e308"], "within ±1e6"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -78,3 +80,8 @@ def test_bad_input_is_one_line_and_exit_2(cli, args: list[str], message: str) ->
     assert r.err.count("\n") == 1 and r.err.startswith("actlab: error: ")
     assert message in r.err and "Traceback" not in r.err
     assert r.out == ""
+
+
+def test_no_command_prints_the_help(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli()
+    assert r.code == 0 and "Commands" in r.out and "tour" in r.out and r.err == ""

@@ -70,6 +70,7 @@ def test_bench_cli_json_and_errors(cli) -> None:  # type: ignore[no-untyped-def]
         (("bench", "relu", "--repeats", "0"), "repeats must be at least 1"),
         (("bench", "relu", "--size", "-5"), "sizes must be positive"),
         (("bench", "relu", "--cpu-clock"), "set threads=1"),
+        (("bench", "relu", "--size", "10000000000"), "is too large"),
     ]:
         bad = cli(*args)
         assert bad.code == 2 and message in bad.err and bad.err.count("\n") == 1, (args, bad.err)

@@ -62,6 +62,10 @@ def test_tour_writes_both_reports_with_every_section_figure_and_claim(tour_runs:
             assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
             assert f"figures/{name}.png" in markdown
         assert TEXT["s4.title"][lang] in page and TEXT["s4.title"][lang] in markdown
+        assert (out / "report.html").stat().st_mode & 0o044 == 0o044  # readable by others, like any output
+    zh_markdown = (tour_runs["zh"]["dir"] / "report.md").read_text(encoding="utf-8")
+    assert TEXT["from_store"]["zh"] in zh_markdown  # the report says its numbers came from the store
+    assert "测量用时 0.0 秒" not in zh_markdown  # and gives the time the measurement took, not the lookup
 
 
 def test_both_languages_show_the_same_numbers(tour_runs: dict) -> None:  # type: ignore[type-arg]

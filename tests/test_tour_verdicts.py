@@ -87,21 +87,18 @@ def test_neurons_die(end: float, peak: float, expected: Verdict) -> None:
 
 
 @pytest.mark.parametrize(
-    ("relu_dead", "leaky_dead", "relu_mae", "leaky_mae", "expected"),
+    ("relu_dead", "leaky_dead", "expected"),
     [
-        (0.3, 0.0, 0.02, 0.01, C),
-        (0.10, 0.01, 0.02, 0.02, C),
-        (0.3, 0.0, 0.02, 0.03, P),  # no dead units, but the network learns worse
-        (0.09, 0.0, 0.02, 0.01, P),  # relu hardly died: nothing much to fix
-        (0.3, 0.02, 0.02, 0.01, P),
-        (0.1, 0.1, 0.02, 0.01, N),
-        (0.0, 0.0, 0.02, 0.01, N),
+        (0.3, 0.0, C),
+        (0.10, 0.01, C),  # both exactly at their thresholds
+        (0.09, 0.0, P),  # relu hardly died: nothing much to fix
+        (0.3, 0.02, P),
+        (0.1, 0.1, N),
+        (0.0, 0.0, N),
     ],
 )
-def test_leaky_fixes_dead(
-    relu_dead: float, leaky_dead: float, relu_mae: float, leaky_mae: float, expected: Verdict
-) -> None:
-    assert v.leaky_fixes_dead(relu_dead, leaky_dead, relu_mae, leaky_mae) is expected
+def test_leaky_fixes_dead(relu_dead: float, leaky_dead: float, expected: Verdict) -> None:
+    assert v.leaky_fixes_dead(relu_dead, leaky_dead) is expected
 
 
 @pytest.mark.parametrize(("difference", "expected"), [(0.0, C), (1e-9, C), (1.1e-9, N), (0.1, N)])

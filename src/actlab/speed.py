@@ -32,6 +32,7 @@ from actlab.modules import get
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 FORWARD_BYTES, FWD_BWD_BYTES, COPY_BYTES = 8, 20, 8  # per float32 element (see the module docstring)
+MAX_SIZE = 200_000_000  # elements: five float32 tensors of this size take 4 GB
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class SpeedConfig:
             raise ActlabError(f"impl={self.impl!r} is invalid: use 'module' or 'formula'")
         if not self.sizes or min(self.sizes) <= 0:
             raise ActlabError("sizes must be positive numbers of elements, e.g. 10000 1000000")
+        if max(self.sizes) > MAX_SIZE:
+            raise ActlabError(
+                f"size {max(self.sizes):,} is too large: a measurement holds about five tensors of that many "
+                f"float32 elements; use at most {MAX_SIZE:,}"
+            )
         if self.repeats < 1:
             raise ActlabError(f"repeats must be at least 1, not {self.repeats}")
         if self.clock not in ("wall", "cpu"):

@@ -54,7 +54,16 @@ def main(argv: list[str] | None = None) -> None:
     except ActlabError as err:
         _fail(str(err))
     except USAGE_ERRORS as err:
+        if type(err).__name__ == "NoArgsIsHelpError":  # `actlab` or `actlab runs` alone: the help is the answer
+            sys.stdout.write(err.format_message() + "\n")  # type: ignore[attr-defined]
+            sys.exit(0)
         _fail(err.format_message())  # type: ignore[attr-defined]
+    except MemoryError:
+        _fail("not enough memory for this request: use smaller sizes (fewer elements, inputs or seeds)")
+    except RuntimeError as err:
+        if "allocate" not in str(err) and "out of memory" not in str(err):
+            raise
+        _fail("not enough memory for this request: use smaller sizes (fewer elements, inputs or seeds)")
     except KeyboardInterrupt:
         _fail("interrupted; work already finished is kept", code=130)
     sys.exit(code if isinstance(code, int) else 0)

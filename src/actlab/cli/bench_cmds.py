@@ -50,7 +50,7 @@ def bench(
         threads=threads, clock="cpu" if cpu_clock else "wall",
     )
     total = len(names) * len(config.sizes) * len(devices)
-    with Progress(console=err_console, transient=True) as bar:
+    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("timing", total=total)
 
         def tick(name: str, dev: str, n: int) -> None:
@@ -68,7 +68,7 @@ def bench(
     table = Table(title=f"actlab bench ({config.impl}, {clock}; ns per element; GB/s effective)")
     for col in ("activation", "device", "elements", "fwd ns", "fwd GB/s", "fwd+bwd ns", "fwd+bwd GB/s",
                 "copy GB/s", "fwd / copy"):
-        table.add_column(col, justify="right" if col not in ("activation", "device") else "left")
+        table.add_column(col, justify="right" if col not in ("activation", "device") else "left", overflow="fold")
     for r in rows:
         table.add_row(r.activation, r.device, f"{r.size:,}", f"{r.forward_ns:.3f}", f"{r.forward_gbps:.1f}",
                       f"{r.fwd_bwd_ns:.3f}", f"{r.fwd_bwd_gbps:.1f}", f"{r.copy_gbps:.1f}", f"{r.forward_vs_copy:.2f}x")

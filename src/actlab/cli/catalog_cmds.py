@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -129,8 +130,10 @@ def plot(
     """Plot several activations and their derivatives on one figure."""
     from actlab.errors import ActlabError
 
-    if not low < high:
-        raise ActlabError(f"--low {low:g} must be below --high {high:g}")
+    if not (math.isfinite(low) and math.isfinite(high) and max(abs(low), abs(high)) <= 1e6):
+        raise ActlabError(f"--low {low:g} and --high {high:g} must be finite numbers within ±1e6")
+    if not high - low >= 1e-6:
+        raise ActlabError(f"--low {low:g} must be below --high {high:g} (by at least 1e-6)")
     output_file(out)
     specs = [parse_spec(n) for n in names]
     save(activation_figure(specs, low, high), out)

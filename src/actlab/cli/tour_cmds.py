@@ -89,7 +89,8 @@ def tour(
     store_path.parent.mkdir(parents=True, exist_ok=True)
     titles = {key: say(lang, key + ".title") for key, _ in SECTIONS}
     with ResultStore(store_path) as store, Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True,
+        disable=not err_console.is_terminal,
     ) as bar:
         task = bar.add_task("actlab tour", total=None)
 
@@ -121,6 +122,6 @@ def tour(
     if result.cached:
         console.print(f"[dim]{escape(say(lang, 'cached', path=store_path))}[/]")
     else:
-        console.print(f"[dim]{escape(say(lang, 'elapsed', seconds=result.seconds))}[/]")
+        console.print(f"[dim]{escape(say(lang, 'elapsed', seconds=result.measured_seconds))}[/]")
     for kind, path in paths.items():
         console.print(f"{kind}: {path}")

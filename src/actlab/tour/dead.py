@@ -78,14 +78,14 @@ def dead_neurons(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
         paragraphs=[
             ("s5.explain", {"lr": config.dead_lr, "every": config.dead_every}),
             ("s5.result", {"steps": config.dead_steps, "relu_dead": relu["end"], "relu_peak": relu["peak"],
-                           "leaky_dead": leaky["end"]}),
+                           "leaky_dead": leaky["end"], "relu_mae": relu["mae"], "leaky_mae": leaky["mae"]}),
         ],
         tables=[table],
         figures=[Figure("s5-dead", figure, "fig.s5")],
         claims=[
             Claim("claim.dead", v.neurons_die(relu["end"], relu["peak"]), "ev.dead", "s5",
                   {"end": relu["end"], "peak": relu["peak"], "start": relu["start"]}),
-            Claim("claim.leaky", v.leaky_fixes_dead(relu["end"], leaky["end"], relu["mae"], leaky["mae"]), "ev.leaky",
+            Claim("claim.leaky", v.leaky_fixes_dead(relu["end"], leaky["end"]), "ev.leaky",
                   "s5", {"relu": relu["end"], "leaky": leaky["end"], "relu_mae": relu["mae"],
                          "leaky_mae": leaky["mae"]}),
         ],

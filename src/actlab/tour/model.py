@@ -89,6 +89,11 @@ class TourResult:
     cached: bool = False
 
     @property
+    def measured_seconds(self) -> float:
+        """How long the measurements took when they were made (also when they now come from the store)."""
+        return sum(s.seconds for s in self.sections)
+
+    @property
     def claims(self) -> list[Claim]:
         return [c for s in self.sections for c in s.claims]
 

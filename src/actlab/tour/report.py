@@ -48,6 +48,11 @@ def summary_table(result: TourResult, lang: str) -> Table:
     return Table(columns=["col.claim", "col.evidence", "col.verdict"], rows=rows)
 
 
+def _elapsed(result: TourResult, lang: str) -> str:
+    text = say(lang, "elapsed", seconds=result.measured_seconds)
+    return text + (" " + say(lang, "from_store") if result.cached else "")
+
+
 def _ordered(result: TourResult) -> list[Section]:
     by_key = {s.key: s for s in result.sections}
     return [by_key[k] for k in SECTION_ORDER if k in by_key]
@@ -108,7 +113,7 @@ def render_html(result: TourResult, lang: str) -> str:
             )
         parts += [_html_claim(c, lang) for c in section.claims]
         parts.append("</section>")
-    parts.append(f"<p><small>{html.escape(say(lang, 'elapsed', seconds=result.seconds))}</small></p>")
+    parts.append(f"<p><small>{html.escape(_elapsed(result, lang))}</small></p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -145,7 +150,7 @@ def render_markdown(result: TourResult, lang: str, figure_dir: str = "figures") 
             out += [f"- **{_verdict(lang, claim)}** — {say(lang, claim.key)} ({claim.evidence_text(lang)})"]
         if section.claims:
             out.append("")
-    out.append(say(lang, "elapsed", seconds=result.seconds))
+    out.append(_elapsed(result, lang))
     return "\n".join(out) + "\n"
 
 
@@ -155,10 +160,17 @@ def _atomic_write(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_report(result: TourResult, out_dir: Path, lang: str) -> dict[str, Path]:

@@ -34,6 +34,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "结果取自结果库（{path}）；加 --fresh 可重新测量。",
     },
     "elapsed": {"en": "Measured in {seconds:.1f} s.", "zh": "测量用时 {seconds:.1f} 秒。"},
+    "from_store": {"en": "These results were read back from the results store.", "zh": "本次结果读取自结果库。"},
     # --- 1. non-linearity ----------------------------------------------------------------------------
     "s1.title": {"en": "1. Why a network needs non-linearity", "zh": "1. 为什么网络需要非线性"},
     "s1.explain": {
@@ -123,10 +124,12 @@ TEXT: dict[str, dict[str, str]] = {
         "计算 {a:,} + {b:,} = {value:,.6f}（精确答案 {exact:,}）。",
     },
     "s4.result": {
-        "en": "Inside the training range ReLU's error is {relu:.3g}; the identity network's is {identity:.3g}. "
-        "Outside it, saturating activations flatten out (sigmoid: {sigmoid_extrap:.3g}, tanh: "
-        "{tanh_extrap:.3g}) while ReLU-like ones keep going roughly straight (relu: {relu_extrap:.3g}).",
-        "zh": "在训练范围内，ReLU 的误差为 {relu:.3g}，不用激活函数的网络为 {identity:.3g}。"
+        "en": "Inside the training range ReLU's error is {relu:.3g}; the identity network's is {identity:.3g} "
+        "(each the worse of a+b and a−b). Outside it, saturating activations flatten out (sigmoid: "
+        "{sigmoid_extrap:.3g}, tanh: {tanh_extrap:.3g}) while ReLU-like ones keep going roughly straight "
+        "(relu: {relu_extrap:.3g}).",
+        "zh": "在训练范围内，ReLU 的误差为 {relu:.3g}，不用激活函数的网络为 {identity:.3g}"
+        "（均取 a+b 与 a−b 中较差者）。"
         "在范围之外，会饱和的激活函数趋于平坦（sigmoid：{sigmoid_extrap:.3g}，tanh：{tanh_extrap:.3g}），"
         "而类 ReLU 函数大致保持直线延伸（relu：{relu_extrap:.3g}）。",
     },
@@ -147,9 +150,12 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "s5.result": {
         "en": "After {steps} steps, {relu_dead:.0%} of ReLU's hidden units are dead (peak {relu_peak:.0%}); "
-        "with Leaky ReLU, {leaky_dead:.0%}.",
+        "with Leaky ReLU, {leaky_dead:.0%}: a leaky unit keeps a small slope, so it always receives a gradient "
+        "and can come back. Whether the network then learns better is a separate question: the error at the "
+        "end is {relu_mae:.3g} with ReLU and {leaky_mae:.3g} with Leaky ReLU.",
         "zh": "训练 {steps} 步后，ReLU 有 {relu_dead:.0%} 的隐藏单元死亡（峰值 {relu_peak:.0%}）；"
-        "Leaky ReLU 为 {leaky_dead:.0%}。",
+        "Leaky ReLU 为 {leaky_dead:.0%}：Leaky 单元始终保留一个小斜率，总能得到梯度，因而可以恢复。"
+        "网络是否因此学得更好是另一个问题：结束时的误差，ReLU 为 {relu_mae:.3g}，Leaky ReLU 为 {leaky_mae:.3g}。",
     },
     "claim.dead": {
         "en": "ReLU units can die: once their input stays negative they output 0 and never recover.",

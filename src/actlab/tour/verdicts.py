@@ -116,14 +116,12 @@ def neurons_die(relu_dead_end: float, relu_dead_peak: float, t: Thresholds = T) 
     return Verdict.NOT_CONFIRMED
 
 
-def leaky_fixes_dead(
-    relu_dead_end: float, leaky_dead_end: float, relu_mae: float, leaky_mae: float, t: Thresholds = T
-) -> Verdict:
-    """The lesson: Leaky ReLU avoids dead neurons. A leaky unit always has a slope, so it cannot be dead in
-    the zero-gradient sense; the fix counts only if the network also learns at least as well as ReLU's
-    under the same harsh conditions (``*_mae``: error inside the training range at the end)."""
-    fewer_dead = relu_dead_end >= t.dead and leaky_dead_end <= t.revived
-    if fewer_dead and leaky_mae <= relu_mae:
+def leaky_fixes_dead(relu_dead_end: float, leaky_dead_end: float, t: Thresholds = T) -> Verdict:
+    """The lesson: Leaky ReLU avoids dead neurons (units with zero output and zero gradient for good). A
+    leaky unit always has a slope, so the fix works by construction wherever ReLU units did die; the
+    verdict needs ReLU to have lost units under the same conditions, else there was nothing to fix. (Whether
+    the leaky network also learns better is reported beside it, not folded into this claim.)"""
+    if relu_dead_end >= t.dead and leaky_dead_end <= t.revived:
         return Verdict.CONFIRMED
     if leaky_dead_end < relu_dead_end:
         return Verdict.PARTLY
