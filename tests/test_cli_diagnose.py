@@ -41,6 +41,18 @@ def broken():
 
 def not_a_model():
     return 42
+
+
+def quits():
+    import sys
+
+    sys.exit(3)
+"""
+
+SCRIPT = """
+import sys
+
+sys.exit(3)
 """
 
 
@@ -118,12 +130,147 @@ def test_born_dead_table(cli) -> None:
         (["--model", "{m}:make", "--inputs", "{d}/none.pt"], "--inputs: no file"),
         (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--lang", "fr"], "choose en or zh"),
         (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--plot", "{d}/x.txt"], "ending in .png"),
-        ([], "give either a run folder"),
+        ([], "nothing to diagnose: give a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY"),
+        (
+            ["{d}", "--model", "{m}:make"],
+            "give either a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY, not",
+        ),
         (["{d}/nowhere"], "is not a folder"),
+        (["--model", "{m}:make", "--input-shape", "4,,3"], "--input-shape '4,,3': an item is empty"),
+        (["--model", "{m}:make", "--input-shape", "4,3,"], "--input-shape '4,3,': an item is empty"),
+        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--seed", "-1"], "--seed -1: a seed must be >= 0"),
+        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--batch-size", "0"], "--batch-size 0 must be at least 1"),
+        (
+            ["--model", "{m}:make", "--input-shape", "100000000000,3"],
+            "--input-shape 100000000000,3 needs 300,000,000,000 float32 values (1.09 TiB), "
+            "over the limit of 2 GiB (536,870,912 values): use a smaller shape",
+        ),
+        (["--model", "{m}:quits", "--input-shape", "4,4"], "--model: quits() called sys.exit(3) instead of returning"),
+        (["--model", "{s}:make", "--input-shape", "4,4"], "called sys.exit(3); a model file must define make()"),
+        (
+            ["--model", "{m}:make", "--inputs", "{m}"],
+            "is not a tensor file saved with torch.save: save the inputs with torch.save(x, 'inputs.pt'), "
+            "or inputs and targets with torch.save((x, y), 'inputs.pt')",
+        ),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(cli, models: Path, args: list[str], message: str) -> None:
-    r = cli("diagnose", *(a.format(m=models, d=models.parent) for a in args))
+    script = models.parent / "script.py"
+    script.write_text(SCRIPT)
+    r = cli("diagnose", *(a.format(m=models, d=models.parent, s=script) for a in args))
     assert r.code == 2
     assert r.err.startswith("actlab: error: ") and r.err.count("\n") == 1 and "Traceback" not in r.err
     assert message in r.err
+
+
+def one_line_error(r) -> str:
+    assert r.code == 2 and r.out == ""
+    assert r.err.startswith("actlab: error: ") and r.err.count("\n") == 1 and "Traceback" not in r.err
+    return r.err.removeprefix("actlab: error: ").strip()
+
+
+@pytest.fixture
+def run_folder(tmp_path: Path) -> Path:
+    rundir = pytest.importorskip("actlab.rundir")
+    training = pytest.importorskip("actlab.training")
+    return rundir.save_run(training.train(training.TrainConfig(steps=10, hidden=[8, 8])), tmp_path / "run")
+
+
+def test_run_folder_errors_are_one_line(cli, run_folder: Path, tmp_path: Path) -> None:
+    afile = tmp_path / "afile.txt"
+    afile.write_text("not a folder")
+    if pytest.importorskip("actlab.diagnostics.tensorboard").available():
+        r = cli("diagnose", str(run_folder), "--tensorboard", str(afile))
+        assert one_line_error(r) == (
+            f"cannot write TensorBoard logs to {afile}: it is a file; give a new or existing folder"
+        )
+    assert one_line_error(cli("diagnose", str(run_folder), "--seed", "-1")) == (
+        "--seed -1: a seed must be >= 0 (as for actlab train)"
+    )
+    assert one_line_error(cli("diagnose", str(run_folder), "--samples", "100000000000")) == (
+        "--samples 100,000,000,000 needs 300,000,000,000 float32 values (1.09 TiB), "
+        "over the limit of 2 GiB (536,870,912 values): use fewer samples"
+    )
+
+
+def test_tensorboard_folder_gets_the_report(cli, run_folder: Path, tmp_path: Path) -> None:
+    pytest.importorskip("torch.utils.tensorboard")
+    logs = tmp_path / "logs" / "diagnose"  # missing folders are created
+    r = cli("diagnose", str(run_folder), "--samples", "50", "--tensorboard", str(logs), "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["inputs"] == 50
+    assert [p.name.startswith("events.out.tfevents") for p in logs.iterdir()] == [True]
+
+
+def test_inputs_with_python_objects_or_mismatched_rows(cli, models: Path, tmp_path: Path) -> None:
+    objects, rows = tmp_path / "objects.pt", tmp_path / "rows.pt"
+    torch.save({"x": torch.randn(4, 3, 4, 4), "note": Path("somewhere")}, objects)
+    torch.save((torch.randn(10, 3, 4, 4), torch.randn(9, 2)), rows)
+    err = one_line_error(cli("diagnose", "--model", f"{models}:make", "--inputs", str(objects)))
+    assert err.startswith(f"--inputs: {objects} holds Python objects other than tensors")
+    err = one_line_error(cli("diagnose", "--model", f"{models}:make", "--inputs", str(rows)))
+    assert err == (
+        f"--inputs: the tensors in {rows} have shapes (10, 3, 4, 4), (9, 2); "
+        "inputs and targets need the same first dimension (one row per example)"
+    )
+
+
+def test_chinese_table_has_no_english_labels(cli, models: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from actlab.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 200)  # no wrapping inside the table's cells
+    r = cli("diagnose", "--model", f"{models}:make", "--input-shape", "8,3,4,4", "--lang", "zh")
+    assert r.code == 0, r.err
+    text = "".join(r.out.split("\n"))
+    words = (
+        "位点",
+        "类型",
+        "单元数",
+        "死亡",
+        "稀疏度",
+        "接近 0",
+        "饱和",
+        "输出 μ ± σ",
+        "（函数调用）",
+        "塌缩：否",
+        "警告",
+    )
+    for word in words:
+        assert word in text, word
+    assert "make：8个输入上的2个激活位点" in "".join(text.split())  # the title may wrap
+    assert "权重梯度范数 ‖∂L/∂W‖，从输入到输出：conv" in text
+    for english in (
+        "site",
+        "kind",
+        "units",
+        "sparsity",
+        "near 0",
+        "saturated",
+        "post",
+        "collapsed",
+        "gradient norm",
+        "(fn)",
+        "warning",
+        "activation sites",
+        "inputs",
+    ):
+        assert english not in text.replace(str(models), ""), english
+    r = cli("diagnose", "--model", f"{models}:make", "--input-shape", "8,3,4,4")
+    assert "collapsed: no" in r.out and "gelu#1 │ GELU (fn)" in r.out and " warning act: 2 of 4 ReLU" in r.out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--width", "2,,3"], "--width '2,,3': an item is empty; write whole numbers separated by single commas"),
+        (["--depth", ",5"], "--depth ',5': an item is empty"),
+        (["--seeds", "0"], "--seeds 0 must be between 1 and 1,000,000"),
+        (
+            ["--width", "2,100000", "--depth", "3,50", "--seeds", "2"],
+            "a born-dead network of width 100,000 and depth 50 needs 490,056,500,001 float32 values (1.78 TiB), "
+            "over the limit of 2 GiB (536,870,912 values): use a smaller width or depth",
+        ),
+    ],
+)
+def test_born_dead_errors_are_one_line(cli, args: list[str], message: str) -> None:
+    assert one_line_error(cli("born-dead", *args)).startswith(message)

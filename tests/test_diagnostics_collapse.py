@@ -72,3 +72,32 @@ def test_bad_arguments(kwargs: dict, message: str) -> None:
     args = {"width": 2, "depth": 3, "seeds": 2} | kwargs
     with pytest.raises(ActlabError, match=message):
         born_dead_fraction(**args)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"seeds": 0}, "seeds=0 must be at least 1"),
+        ({"seeds": 10**7}, "seeds=10,000,000 is over the limit of 1,000,000"),
+        ({"width": 0}, "width must be at least 1, got 0"),
+        ({"n_inputs": 1}, "n_inputs must be at least 2"),
+    ],
+)
+def test_bad_counts_are_refused(kwargs: dict, message: str) -> None:
+    args = {"width": 2, "depth": 3, "seeds": 2} | kwargs
+    with pytest.raises(ActlabError, match=message):
+        born_dead_fraction(**args)
+
+
+def test_networks_too_big_for_memory_are_refused_before_any_is_built() -> None:
+    # width 100,000 and depth 50: 49 hidden 100,000 x 100,000 weight matrices, 1.78 TiB of float32
+    with pytest.raises(ActlabError) as err:
+        born_dead_fraction(100_000, 50, 2)
+    assert str(err.value) == (
+        "a born-dead network of width 100,000 and depth 50 needs 490,056,500,001 float32 values (1.78 TiB), "
+        "over the limit of 2 GiB (536,870,912 values): use a smaller width or depth"
+    )
+    # the table checks every cell before computing any, so no small cell is computed in vain
+    with pytest.raises(ActlabError, match="width 100,000 and depth 2 needs 10,051,700,001 float32 values"):
+        born_dead_table([2, 100_000], [2, 50], 2)
+    born_dead_fraction(4096, 2, 1)  # 4096 x 4096 weights (64 MiB) are fine

@@ -188,3 +188,44 @@ def test_lazy_modules_get_their_layers_after_the_first_forward() -> None:
     assert [x.name for x in report.layers] == ["0", "2"]
     assert all(x.grad_norm is not None for x in report.layers)
     assert report.site("1").units == 5
+
+
+class _Failing(nn.Module):
+    """ReLU net whose forward fails the given way once the batch has more than ``limit`` rows."""
+
+    def __init__(self, error: BaseException, limit: int = 0) -> None:
+        super().__init__()
+        self.fc, self.error, self.limit = nn.Linear(4, 3), error, limit
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[0] > self.limit:
+            raise self.error
+        return F.relu(self.fc(x))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory: 4 TB"),
+        torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 80.00 GiB"),
+        MemoryError(),
+    ],
+)
+def test_a_batch_too_big_for_memory_says_to_lower_the_batch_size(error: BaseException) -> None:
+    with pytest.raises(ActlabError) as err:
+        diagnose(_Failing(error, limit=8), torch.randn(32, 4), batch_size=16)
+    assert str(err.value) == (
+        "out of memory running _Failing on a batch of shape (16, 4): "
+        "use fewer inputs per batch (batch_size; --batch-size on the command line)"
+    )
+    assert diagnose(_Failing(error, limit=8), torch.randn(32, 4), batch_size=8).inputs == 32
+
+
+def test_sys_exit_in_forward_is_a_user_error_not_an_exit() -> None:
+    with pytest.raises(ActlabError, match=r"_Failing\.forward called sys\.exit\(3\) on inputs of shape \(4, 4\)"):
+        diagnose(_Failing(SystemExit(3)), torch.randn(4, 4))
+
+
+def test_negative_seed_is_refused() -> None:
+    with pytest.raises(ActlabError, match="seed=-1 must be >= 0"):
+        diagnose(relu_layer([]), torch.randn(4, 4), seed=-1)

@@ -128,3 +128,17 @@ def test_tensorboard_without_the_package_is_a_clear_error(tmp_path, monkeypatch)
     monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # import now fails
     with pytest.raises(ActlabError, match="pip install tensorboard"):
         TrainingTracker(net(), every=2, log_dir=tmp_path)
+
+
+def test_tensorboard_log_dir_that_is_a_file_is_a_clear_error(tmp_path) -> None:
+    pytest.importorskip("torch.utils.tensorboard")
+    from actlab.diagnostics.tensorboard import check_log_dir
+
+    afile = tmp_path / "afile.txt"
+    afile.write_text("hi")
+    with pytest.raises(ActlabError) as err:
+        TrainingTracker(net(), every=2, log_dir=afile)
+    assert str(err.value) == f"cannot write TensorBoard logs to {afile}: it is a file; give a new or existing folder"
+    with pytest.raises(ActlabError, match=f"it lies under {afile}, which is a file"):
+        check_log_dir(afile / "logs")
+    assert check_log_dir(tmp_path / "new" / "logs") == tmp_path / "new" / "logs"

@@ -10,7 +10,7 @@ from torch import nn
 
 from actlab.diagnostics import Thresholds, diagnose
 from actlab.diagnostics.report import LayerReport, SiteReport
-from actlab.diagnostics.verdicts import judge, pct
+from actlab.diagnostics.verdicts import _LABELS, _TEXT, judge, labels, pct
 from actlab.errors import ActlabError
 
 
@@ -141,3 +141,12 @@ def test_report_dict_is_plain_json_with_the_contract_keys() -> None:
     assert data["collapsed"] is False and data["lang"] == "zh" and data["inputs"] == 20
     assert data["thresholds"]["saturation"] == 0.01
     assert data["verdicts"][0]["text"].startswith("未发现问题")
+
+
+def test_every_label_and_verdict_exists_in_every_language() -> None:
+    assert set(_LABELS["zh"]) == set(_LABELS["en"]) and set(_TEXT["zh"]) == set(_TEXT["en"])
+    assert labels("zh")["collapsed"].format(answer=labels("zh")["no"]) == "塌缩：否"
+    assert labels("en")["collapsed"].format(answer=labels("en")["yes"]) == "collapsed: yes"
+    assert [labels("zh")[s] for s in ("info", "warning", "critical")] == ["提示", "警告", "严重"]
+    with pytest.raises(ActlabError, match="choose en or zh"):
+        labels("fr")

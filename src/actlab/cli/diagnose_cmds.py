@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import math
+import pickle
 import sys
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.table import Table
 
@@ -45,7 +49,7 @@ def diagnose(
     backward: Annotated[
         bool, typer.Option("--backward/--no-backward", help="Also backpropagate, for the gradient picture.")
     ] = True,
-    lang: Annotated[str, typer.Option(help="Language of the verdicts: en or zh.")] = "en",
+    lang: Annotated[str, typer.Option(help="Language of the report: en or zh (JSON keys stay English).")] = "en",
     plot: Annotated[Path | None, typer.Option(help="Write per-layer bars to this PNG/SVG/PDF file.")] = None,
     tensorboard: Annotated[
         Path | None, typer.Option(help="Also write the report as TensorBoard scalars to this folder.")
@@ -58,13 +62,23 @@ def diagnose(
     model with --model FILE.py:FACTORY and --input-shape or --inputs (gradients from a random probe).
     """
     from actlab.diagnostics import diagnose as run_diagnose
-    from actlab.diagnostics.verdicts import check_lang
+    from actlab.diagnostics.verdicts import check_lang, labels
 
     check_lang(lang)
     if plot is not None:
         output_file(plot)
-    if (run_dir is None) == (model is None):
+    if tensorboard is not None:
+        from actlab.diagnostics.tensorboard import check_log_dir
+
+        check_log_dir(tensorboard)
+    if run_dir is None and model is None:
+        raise ActlabError("nothing to diagnose: give a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY")
+    if run_dir is not None and model is not None:
         raise ActlabError("give either a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY, not both")
+    if seed < 0:
+        raise ActlabError(f"--seed {seed}: a seed must be >= 0 (as for actlab train)")
+    if batch_size < 1:
+        raise ActlabError(f"--batch-size {batch_size} must be at least 1")
     if run_dir is not None:
         if input_shape or inputs:
             raise ActlabError("--input-shape and --inputs go with --model; a run folder brings its own data")
@@ -90,7 +104,7 @@ def diagnose(
         return
     _render(report, what)
     if plot is not None:
-        console.print(f"plot: {plot}")
+        console.print(escape(labels(lang)["plot"].format(path=plot)), highlight=False)
 
 
 @app.command("born-dead")
@@ -104,10 +118,13 @@ def born_dead(
 ) -> None:
     """How often deep narrow networks are born dead: collapsed (constant output) at initialisation."""
     from actlab.diagnostics import born_dead_table
+    from actlab.diagnostics.collapse import check_network
+    from actlab.diagnostics.limits import MAX_SEEDS
 
-    if seeds < 1:
-        raise ActlabError(f"--seeds {seeds} must be at least 1")
+    if not 1 <= seeds <= MAX_SEEDS:
+        raise ActlabError(f"--seeds {seeds:,} must be between 1 and {MAX_SEEDS:,}")
     widths, depths = _ints("--width", width), _ints("--depth", depth)
+    check_network(max(widths), max(depths))  # the table's biggest network, refused before any work
     cells = born_dead_table(widths, depths, seeds, activation=activation, init=init)
     if as_json:
         emit_json([c.as_dict() for c in cells])
@@ -143,6 +160,11 @@ def load_factory(spec: str) -> tuple[nn.Module, str]:
         module = importlib.util.module_from_spec(loader_spec)
         sys.modules[module_name] = module
         loader_spec.loader.exec_module(module)
+    except SystemExit as err:  # a script's sys.exit() must not end actlab silently
+        raise ActlabError(
+            f"--model: loading {path} called sys.exit({err.code!r}); a model file must define {name}() "
+            "without exiting (guard script code with if __name__ == '__main__':)"
+        ) from None
     except Exception as err:  # the user's file may fail in any way; report it in one line
         raise ActlabError(f"--model: cannot load {path}: {type(err).__name__}: {err}") from err
     factory = getattr(module, name, None)
@@ -151,6 +173,10 @@ def load_factory(spec: str) -> tuple[nn.Module, str]:
         raise ActlabError(f"--model: {path} has no function {name!r} (it defines: {', '.join(found) or 'nothing'})")
     try:
         net = factory()
+    except SystemExit as err:
+        raise ActlabError(
+            f"--model: {name}() called sys.exit({err.code!r}) instead of returning a torch.nn.Module"
+        ) from None
     except Exception as err:
         raise ActlabError(f"--model: {name}() failed: {type(err).__name__}: {err}") from err
     if not isinstance(net, nn.Module):
@@ -161,29 +187,56 @@ def load_factory(spec: str) -> tuple[nn.Module, str]:
 def _user_inputs(input_shape: str | None, inputs: Path | None, seed: int) -> Any:
     import torch
 
+    from actlab.diagnostics.limits import check_values
+
     if (input_shape is None) == (inputs is None):
         raise ActlabError("with --model give either --input-shape (e.g. 64,3,32,32) or --inputs FILE.pt")
     if input_shape is not None:
         shape = _ints("--input-shape", input_shape)
+        check_values(f"--input-shape {input_shape}", math.prod(shape), "use a smaller shape")
         return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
     assert inputs is not None
     if not inputs.is_file():
         raise ActlabError(f"--inputs: no file {inputs}")
+    how = "save the inputs with torch.save(x, 'inputs.pt'), or inputs and targets with torch.save((x, y), 'inputs.pt')"
     try:
-        loaded = torch.load(inputs, weights_only=True)
-    except Exception as err:
-        raise ActlabError(f"--inputs: cannot read {inputs}: {type(err).__name__}: {err}") from err
+        loaded = torch.load(inputs, weights_only=True, map_location="cpu")
+    except (pickle.UnpicklingError, RuntimeError) as err:
+        if not _is_torch_zip(inputs) or "Weights only load failed" not in str(err):
+            raise ActlabError(f"--inputs: {inputs} is not a tensor file saved with torch.save: {how}") from err
+        raise ActlabError(
+            f"--inputs: {inputs} holds Python objects other than tensors, which are not loaded (they could run "
+            f"code): {how}"
+        ) from err
+    except Exception as err:  # KeyError, EOFError, UnicodeDecodeError, ...: the bytes are no torch.save output
+        raise ActlabError(f"--inputs: {inputs} is not a tensor file saved with torch.save: {how}") from err
     if isinstance(loaded, tuple | list) and loaded and all(isinstance(t, torch.Tensor) for t in loaded):
+        lengths = [len(t) if t.dim() else None for t in loaded]
+        if None in lengths or len(set(lengths)) > 1:
+            raise ActlabError(
+                f"--inputs: the tensors in {inputs} have shapes {', '.join(str(tuple(t.shape)) for t in loaded)}; "
+                "inputs and targets need the same first dimension (one row per example)"
+            )
         return torch.utils.data.TensorDataset(*loaded)
     if not isinstance(loaded, torch.Tensor):
-        raise ActlabError(f"--inputs: {inputs} holds {type(loaded).__name__}; save a tensor or (inputs, targets)")
+        raise ActlabError(f"--inputs: {inputs} holds {type(loaded).__name__}; {how}")
     return loaded
+
+
+def _is_torch_zip(path: Path) -> bool:
+    """The file is a torch.save archive: a zip with ``<name>/data.pkl`` inside."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n.endswith("/data.pkl") for n in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, str]:
     """The trained model of a run folder, ``samples`` inputs of its training distribution, and its loss."""
     import torch
 
+    from actlab.diagnostics.limits import check_values
     from actlab.rundir import load_run
     from actlab.training import loss_fn, make_task
 
@@ -191,16 +244,24 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
         raise ActlabError(f"--samples {samples} must be at least 2")
     run = load_run(run_dir)
     task = make_task(run.config)
+    x, y = task.sample(2, torch.Generator().manual_seed(seed), "train")  # the size of one example
+    per_example = (x[0].numel() + y[0].numel()) if x.dim() and y.dim() else 2
+    check_values(f"--samples {samples:,}", samples * per_example, "use fewer samples")
     x, y = task.sample(samples, torch.Generator().manual_seed(seed), "train")
     return run.model, torch.utils.data.TensorDataset(x, y), loss_fn(task), str(run_dir)
 
 
 def _ints(option: str, text: str) -> list[int]:
+    items = [v.strip() for v in text.split(",")]
+    if not text.strip() or "" in items:
+        raise ActlabError(
+            f"{option} {text!r}: an item is empty; write whole numbers separated by single commas, e.g. 64,3,32,32"
+        )
     try:
-        values = [int(v) for v in text.split(",") if v.strip()]
+        values = [int(v) for v in items]
     except ValueError:
         raise ActlabError(f"{option} {text!r}: write whole numbers separated by commas, e.g. 64,3,32,32") from None
-    if not values or any(v < 1 for v in values):
+    if any(v < 1 for v in values):
         raise ActlabError(f"{option} {text!r}: every number must be at least 1")
     return values
 
@@ -217,14 +278,18 @@ def _number(value: float | None) -> str:
 
 
 def _render(report: Report, what: str) -> None:
-    table = Table(title=f"{what}: {len(report.sites)} activation sites over {report.inputs:,} inputs")
-    for col in ("site", "kind", "units", "dead", "sparsity", "near 0", "saturated", "post μ ± σ", "‖∂L/∂y‖"):
-        table.add_column(col, justify="left" if col in ("site", "kind") else "right")
+    from actlab.diagnostics.verdicts import labels
+
+    words = labels(report.lang)
+    title = words["title"].format(what=what, sites=len(report.sites), inputs=f"{report.inputs:,}")
+    table = Table(title=escape(title))
+    for col in ("site", "kind", "units", "dead", "sparsity", "near 0", "saturated", "post", "grad"):
+        table.add_column(words[col], justify="left" if col in ("site", "kind") else "right")
     for s in report.sites:
         dead_style = "bold red" if s.dead == s.units else "yellow" if s.dead else ""
         table.add_row(
             escape(s.name),
-            s.display + ("" if s.source == "module" else " (fn)"),
+            s.display + ("" if s.source == "module" else words["functional"]),
             str(s.units),
             f"[{dead_style}]{s.dead}[/]" if dead_style else str(s.dead),
             _fraction(s.sparsity),
@@ -236,7 +301,11 @@ def _render(report: Report, what: str) -> None:
     console.print(table)
     if report.layers and any(x.grad_norm is not None for x in report.layers):
         chain = "  →  ".join(f"{x.name} {_number(x.grad_norm)}" for x in report.layers)
-        console.print(f"gradient norm ‖∂L/∂W‖, input → output:  {chain}", highlight=False)
-    console.print(f"collapsed: {'yes' if report.collapsed else 'no'}", highlight=False)
+        console.print(escape(words["gradient chain"].format(chain=chain)), highlight=False)
+    answer = words["yes"] if report.collapsed else words["no"]
+    console.print(escape(words["collapsed"].format(answer=answer)), highlight=False)
+    width = max(cell_len(words[s]) for s in SEVERITY_STYLE)
     for v in report.verdicts:
-        console.print(f"[{SEVERITY_STYLE[v.severity]}]{v.severity:>8}[/] {escape(v.text)}", highlight=False)
+        severity = words[v.severity]
+        padded = " " * (width - cell_len(severity)) + severity
+        console.print(f"[{SEVERITY_STYLE[v.severity]}]{padded}[/] {escape(v.text)}", highlight=False)

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from actlab.diagnostics.limits import MAX_SEEDS, check_values
 from actlab.diagnostics.stats import OutputSpread, first_tensor
 from actlab.errors import ActlabError
 
@@ -78,11 +79,8 @@ def born_dead_fraction(
     """
     from actlab.model import MLP
 
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    if not seed_list:
-        raise ActlabError("born_dead_fraction needs at least one seed")
-    if depth < 1:
-        raise ActlabError(f"depth must be at least 1, got {depth}")
+    seed_list = _seed_list(seeds)
+    check_network(width, depth, in_features=in_features, n_inputs=n_inputs)
     collapsed = 0
     for seed in seed_list:
         net = MLP(in_features, [width] * depth, 1, activation, init=init, generator=torch.Generator().manual_seed(seed))
@@ -94,6 +92,44 @@ def born_dead_fraction(
 def born_dead_table(
     widths: Sequence[int], depths: Sequence[int], seeds: int | Iterable[int] = 100, **options: Any
 ) -> list[BornDead]:
-    """:func:`born_dead_fraction` for every width and depth, widths varying slowest."""
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    """:func:`born_dead_fraction` for every width and depth, widths varying slowest.
+
+    Every cell's sizes are checked before the first network is built, so a size that cannot fit is
+    refused at once rather than after the cells before it.
+    """
+    seed_list = _seed_list(seeds)
+    sizes = {k: options[k] for k in ("in_features", "n_inputs") if k in options}
+    for w in widths:
+        for d in depths:
+            check_network(w, d, **sizes)
     return [born_dead_fraction(w, d, seed_list, **options) for w in widths for d in depths]
+
+
+def check_network(width: int, depth: int, *, in_features: int = 2, n_inputs: int = 256) -> None:
+    """Refuse born-dead networks with sizes below 1 or too big for memory (see :mod:`.limits`)."""
+    for name, value in (("width", width), ("depth", depth), ("in_features", in_features)):
+        if value < 1:
+            raise ActlabError(f"{name} must be at least 1, got {value}")
+    if n_inputs < 2:
+        raise ActlabError(f"n_inputs must be at least 2 to tell a constant output, got {n_inputs}")
+    weights = in_features * width + (depth - 1) * width * width + width  # Linear weights, input to output
+    biases = depth * width + 1
+    signals = 2 * n_inputs * max(width, in_features)  # one layer's input and output at a time (no_grad)
+    check_values(
+        f"a born-dead network of width {width:,} and depth {depth:,}",
+        weights + biases + signals,
+        "use a smaller width or depth",
+    )
+
+
+def _seed_list(seeds: int | Iterable[int]) -> list[int]:
+    if isinstance(seeds, int):
+        if seeds < 1:
+            raise ActlabError(f"seeds={seeds} must be at least 1")
+        if seeds > MAX_SEEDS:
+            raise ActlabError(f"seeds={seeds:,} is over the limit of {MAX_SEEDS:,} networks per cell")
+        return list(range(seeds))
+    seed_list = list(seeds)
+    if not seed_list:
+        raise ActlabError("born_dead_fraction needs at least one seed")
+    return seed_list

@@ -44,11 +44,14 @@ def diagnose(
     The model is left as it was: it runs in eval mode (dropout off, batch-norm statistics frozen), and
     its training flags and parameters' ``.grad`` are restored afterwards.
 
-    Raises :class:`ActlabError` for empty data, inputs the model rejects, or a model without activations.
+    Raises :class:`ActlabError` for empty data, inputs the model rejects, a batch too big for memory, or a
+    model without activations.
     """
     check_lang(lang)
     if batch_size < 1:
         raise ActlabError(f"batch_size={batch_size} must be at least 1")
+    if seed < 0:
+        raise ActlabError(f"seed={seed} must be >= 0")
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     training = {m: m.training for m in model.modules()}
     grads = {p: p.grad for p in model.parameters()}
@@ -65,7 +68,12 @@ def diagnose(
                     out = _forward(model, x)
                     if backward and out.requires_grad:
                         objective = probe(out) if loss is None else _apply(loss, out, target, device)
-                        objective.backward()
+                        try:
+                            objective.backward()
+                        except (RuntimeError, MemoryError) as err:
+                            if not is_out_of_memory(err):
+                                raise
+                            raise _too_big(model, x, "backpropagating") from err
     finally:
         for m, flag in training.items():
             m.train(flag)
@@ -81,10 +89,35 @@ def diagnose(
     return monitor.report(lang)
 
 
+def is_out_of_memory(err: BaseException) -> bool:
+    """An allocation failure: ``MemoryError``, ``torch.OutOfMemoryError``, or a CPU allocator's error."""
+    if isinstance(err, MemoryError | torch.cuda.OutOfMemoryError):
+        return True
+    text = str(err)
+    return isinstance(err, RuntimeError) and any(
+        words in text for words in ("can't allocate memory", "not enough memory", "out of memory", "CPUAllocator")
+    )
+
+
+def _too_big(model: nn.Module, x: Tensor, doing: str) -> ActlabError:
+    return ActlabError(
+        f"out of memory {doing} {type(model).__name__} on a batch of shape {tuple(x.shape)}: "
+        "use fewer inputs per batch (batch_size; --batch-size on the command line)"
+    )
+
+
 def _forward(model: nn.Module, x: Tensor) -> Tensor:
     try:
         out = model(x)
+    except SystemExit as err:  # the user's forward called sys.exit(); actlab reports it instead of ending
+        raise ActlabError(
+            f"{type(model).__name__}.forward called sys.exit({err.code!r}) on inputs of shape {tuple(x.shape)}"
+        ) from None
+    except MemoryError as err:
+        raise _too_big(model, x, "running") from err
     except (RuntimeError, ValueError, IndexError, TypeError) as err:
+        if is_out_of_memory(err):
+            raise _too_big(model, x, "running") from err
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ActlabError(f"{type(model).__name__} rejected inputs of shape {tuple(x.shape)}: {first_line}") from err
     if isinstance(out, tuple | list) and out and isinstance(out[0], Tensor):

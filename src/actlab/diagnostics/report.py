@@ -136,5 +136,3 @@ class Report:
                 "lang": self.lang,
             }
         )
-
-

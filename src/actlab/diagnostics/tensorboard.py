@@ -21,13 +21,31 @@ def available() -> bool:
     return True
 
 
+def check_log_dir(log_dir: str | Path) -> Path:
+    """Check, before any work, that TensorBoard can write to ``log_dir``: the package is installed and
+    ``log_dir`` is a folder or can become one (missing folders are created, an existing file is refused)."""
+    if not available():
+        raise ActlabError("TensorBoard output needs the tensorboard package: pip install tensorboard")
+    path = Path(log_dir)
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                what = "is a file" if part == path else f"lies under {part}, which is a file"
+                raise ActlabError(f"cannot write TensorBoard logs to {path}: it {what}; give a new or existing folder")
+            break
+    return path
+
+
 def summary_writer(log_dir: str | Path) -> Any:
-    """A ``torch.utils.tensorboard.SummaryWriter`` for ``log_dir``, or a clear error without tensorboard."""
+    """A ``torch.utils.tensorboard.SummaryWriter`` for ``log_dir``, or a clear error without tensorboard or
+    where ``log_dir`` cannot be a folder."""
+    path = check_log_dir(log_dir)
+    from torch.utils.tensorboard import SummaryWriter
+
     try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        raise ActlabError("TensorBoard output needs the tensorboard package: pip install tensorboard") from None
-    return SummaryWriter(log_dir=str(log_dir))
+        return SummaryWriter(log_dir=str(path))
+    except OSError as err:
+        raise ActlabError(f"cannot write TensorBoard logs to {path}: {err.strerror or err}") from err
 
 
 def write_record(writer: Any, record: dict[str, Any]) -> None:

@@ -166,6 +166,58 @@ _TEXT: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "{what}: {sites} activation sites over {inputs} inputs",
+        "site": "site",
+        "kind": "kind",
+        "units": "units",
+        "dead": "dead",
+        "sparsity": "sparsity",
+        "near 0": "near 0",
+        "saturated": "saturated",
+        "post": "post μ ± σ",
+        "grad": "‖∂L/∂y‖",
+        "functional": " (fn)",
+        "gradient chain": "gradient norm ‖∂L/∂W‖, input → output:  {chain}",
+        "collapsed": "collapsed: {answer}",
+        "yes": "yes",
+        "no": "no",
+        "plot": "plot: {path}",
+        "info": "info",
+        "warning": "warning",
+        "critical": "critical",
+    },
+    "zh": {
+        "title": "{what}：{inputs} 个输入上的 {sites} 个激活位点",
+        "site": "位点",
+        "kind": "类型",
+        "units": "单元数",
+        "dead": "死亡",
+        "sparsity": "稀疏度",
+        "near 0": "接近 0",
+        "saturated": "饱和",
+        "post": "输出 μ ± σ",
+        "grad": "‖∂L/∂y‖",
+        "functional": "（函数调用）",
+        "gradient chain": "权重梯度范数 ‖∂L/∂W‖，从输入到输出：{chain}",
+        "collapsed": "塌缩：{answer}",
+        "yes": "是",
+        "no": "否",
+        "plot": "图表：{path}",
+        "info": "提示",
+        "warning": "警告",
+        "critical": "严重",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The words of the terminal report (column headers, labels, severities) in ``lang``; JSON keys and
+    verdict codes stay English whatever the language."""
+    return _LABELS[check_lang(lang)]
+
+
 def pct(fraction: float) -> str:
     """``0.578 -> "58 %"``, ``0.004 -> "0.4 %"``: whole percent from 10 % on."""
     value = 100 * fraction
