@@ -4,6 +4,7 @@ one line on stderr, never a traceback."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,26 @@ BAD_TRAIN = {
     "unknown init": (["--init", "kaiming"], "unknown init scheme"),
     "unknown optimizer": (["--optimizer", "adamw"], "unknown optimizer"),
     "stray argument": (["stray"], "unexpected argument"),
-}
+    "empty width between commas": (["--hidden", "16,,16"],
+                                   "--hidden '16,,16' has an empty width (a stray comma); write e.g. --hidden 16,16"),
+    "trailing comma": (["--hidden", "16,"],
+                       "--hidden '16,' has an empty width (a stray comma); write e.g. --hidden 16"),
+    "empty hidden": (["--hidden", ""], "--hidden got an empty value ''; give widths, e.g. --hidden 16 16, or "
+                                       "--hidden none for a linear model"),
+    "blank hidden": (["--hidden", " "], "--hidden got an empty value ' '"),
+    "none with widths": (["--hidden", "none", "16"], "--hidden none (a linear model) cannot go with widths"),
+    "sqrt below 0": (["--task", "sqrt", "--range", "-5", "5"],
+                     "sqrt: its inputs must be >= 0, but the training range [-5, 5] reaches below 0; give a range "
+                     "from 0 up, e.g. [0, 5]"),
+    "sqrt extrapolating below 0": (["--task", "sqrt", "--extrap-range", "-50", "50"],
+                                   "the extrapolation range [-50, 50] reaches below 0"),
+    "div across 0": (["--task", "div", "--range", "-5", "5"],
+                     "div: the divisor b must stay away from 0, but the training range [-5, 5] includes 0; give a "
+                     "range on one side of 0, e.g. [1, 5]"),
+    "div extrapolating across 0": (["--task", "div", "--extrap-range", "-100", "100"],
+                                   "the extrapolation range [-100, 100] includes 0"),
+    "steps in e-notation": (["--steps", "1e9"], "Invalid value for '--steps'"),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", list(BAD_TRAIN))
@@ -103,16 +123,90 @@ def test_train_bad_input(cli, tmp_path: Path, case: str) -> None:
     args, message = BAD_TRAIN[case]
     line = one_line_error(cli("train", *args, "--quiet", "--out", str(tmp_path / "never")))
     assert message in line
+    assert "diverged" not in line
     assert not (tmp_path / "never").exists()
+
+
+def test_hidden_none_is_a_linear_model_and_commas_still_work(cli) -> None:
+    r = cli("train", "--hidden", "none", "--steps", "5", "-q", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["config"]["hidden"] == []
+    r = cli("train", "--hidden", "8,4", "--steps", "5", "-q", "--json")
+    assert json.loads(r.out)["config"]["hidden"] == [8, 4]
+    r = cli("train", "--hidden", "8", "4", "--steps", "5", "-q", "--json")
+    assert json.loads(r.out)["config"]["hidden"] == [8, 4]
+
+
+def test_sqrt_and_div_train_on_valid_ranges(cli) -> None:
+    r = cli("train", "--task", "sqrt", "--range", "0", "5", "--extrap-range", "0", "50", "--steps", "20", "-q",
+            "--json")  # fmt: skip
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["config"]["train_range"] == [0.0, 5.0] and math.isfinite(data["final_loss"])
+    r = cli("train", "--task", "div", "--range", "-10", "-1", "--extrap-range", "-100", "-1", "--steps", "20", "-q",
+            "--json")  # fmt: skip
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["config"]["extrap_range"] == [-100.0, -1.0]
+
+
+def test_divergence_on_adam_suggests_no_optimizer_switch(cli) -> None:
+    line = one_line_error(cli("train", "--lr", "1e6", "--steps", "200", "-q"))
+    assert "(adam, init=default); try a lower learning rate such as --lr 100000, or a smaller --range" in line
+    assert "--optimizer" not in line
+    line = one_line_error(cli("train", "--optimizer", "sgd", "--lr", "10", "--steps", "200", "-q"))
+    assert "such as --lr 1, or --optimizer adam, or a smaller --range" in line
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["5"], "takes 2 inputs"), (["5", "3", "1"], "takes 2 inputs"), (["nan", "3"], "not a finite number"),
+    [(["5"], "takes 2 inputs"), (["5", "3", "1"], "takes 2 inputs"),
+     (["5%3"], "takes 2 inputs"), (["nan", "3"], "not a finite number"),
      (["5", "nan"], "not a finite number"), (["five", "3"], "not a number")],
 )  # fmt: skip
 def test_predict_bad_input(cli, small_run: Path, args: list[str], message: str) -> None:
     assert message in one_line_error(cli("predict", str(small_run), *args))
+
+
+@pytest.fixture(scope="module")
+def sub_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_run(train(TrainConfig(task="sub", steps=50, hidden=[8])), tmp_path_factory.mktemp("runs") / "sub")
+
+
+@pytest.mark.parametrize(
+    ("args", "inputs"),
+    [(["5-3"], [5.0, 3.0]), (["5", "3"], [5.0, 3.0]), (["5", "-3"], [5.0, -3.0]), (["-5", "3"], [-5.0, 3.0]),
+     (["-5-3"], [-5.0, 3.0]), (["5 - -3"], [5.0, -3.0]), (["5", "-", "-3"], [5.0, -3.0]), (["5--3"], [5.0, -3.0])],
+)  # fmt: skip
+def test_predict_reads_the_runs_own_operator(cli, sub_run: Path, args: list[str], inputs: list[float]) -> None:
+    r = cli("predict", str(sub_run), *args, "--json")
+    assert r.code == 0, r.err
+    answer = json.loads(r.out)
+    assert answer["inputs"] == inputs and answer["truth"] == inputs[0] - inputs[1]
+
+
+@pytest.mark.parametrize(("expression", "op"), [("5+3", "+"), ("5*3", "*"), ("5x3", "x"), ("5+-3", "+"), ("6/2", "/")])
+def test_predict_refuses_another_operator(cli, sub_run: Path, expression: str, op: str) -> None:
+    line = one_line_error(cli("predict", str(sub_run), expression))
+    assert line == (f"actlab: error: '{expression}' asks a {op} b, but this run learned a - b; ask e.g. "
+                    f'actlab predict {sub_run} 5 3 or actlab predict {sub_run} "5-3"')  # fmt: skip
+
+
+def test_predict_on_an_add_run_refuses_minus(cli, small_run: Path) -> None:
+    line = one_line_error(cli("predict", str(small_run), "5-3"))
+    assert "'5-3' asks a - b, but this run learned a + b" in line
+    r = cli("predict", str(small_run), "5+-3", "--json")
+    assert json.loads(r.out)["inputs"] == [5.0, -3.0] and json.loads(r.out)["truth"] == 2.0
+
+
+def test_predict_one_input_task(cli, tmp_path: Path) -> None:
+    run = save_run(train(TrainConfig(task="sqrt", steps=20, hidden=[4])), tmp_path / "sqrt")
+    r = cli("predict", str(run), "4", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["inputs"] == [4.0] and json.loads(r.out)["truth"] == 2.0
+    assert "√4 ≈" in cli("predict", str(run), "4").out
+    for args in (["4", "1"], ["4+1"]):
+        line = one_line_error(cli("predict", str(run), *args))
+        assert "task 'sqrt' takes 1 input, a single number" in line and line.endswith(f"actlab predict {run} 5")
 
 
 def test_predict_and_eval_on_foreign_or_damaged_folders(cli, small_run: Path, tmp_path: Path) -> None:
@@ -120,7 +214,10 @@ def test_predict_and_eval_on_foreign_or_damaged_folders(cli, small_run: Path, tm
     assert "is not a folder" in one_line_error(cli("eval", str(tmp_path / "nowhere")))
     broken = save_run(train(TrainConfig(steps=5)), tmp_path / "broken")
     (broken / "weights.pt").write_bytes(b"junk")
-    assert "damaged" in one_line_error(cli("predict", str(broken), "5", "3"))
+    assert one_line_error(cli("predict", str(broken), "5", "3")) == (
+        f"actlab: error: {broken}/weights.pt is damaged or not an actlab run's weights "
+        "(not a PyTorch weights file, or cut short)"
+    )
     assert "low < high" in one_line_error(cli("eval", str(small_run), "--range", "3", "-3"))
 
 
@@ -140,3 +237,38 @@ def test_ctrl_c_during_training_writes_nothing(cli, tmp_path: Path, monkeypatch:
     r = cli("train", "--steps", "5", "--out", str(tmp_path / "run"))
     assert r.code == 130 and "Traceback" not in r.err
     assert list(tmp_path.iterdir()) == []
+
+
+class Evil:
+    def __reduce__(self) -> tuple:
+        return (print, ("unpickled arbitrary code",))
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [("pickled object", "weights.pt is damaged or not an actlab run's weights (it holds objects other than tensors"),
+     ("other width", "weights.pt is damaged or not an actlab run's weights (it does not fit config.json (hidden 9)"),
+     ("unknown task", "config.json is damaged or not an actlab run's config (unknown task 'nosuch'"),
+     ("config is a list", "config.json is damaged or not an actlab run's config (it holds a JSON array")],
+)  # fmt: skip
+def test_damaged_run_errors_name_the_file_in_one_line(cli, small_run: Path, tmp_path: Path, how: str,
+                                                      reason: str) -> None:  # fmt: skip
+    import shutil
+
+    import torch
+
+    run = tmp_path / "run"
+    shutil.copytree(small_run, run)
+    config = json.loads((run / "config.json").read_text())
+    if how == "pickled object":
+        torch.save({"linear1.weight": Evil()}, run / "weights.pt")
+    elif how == "other width":
+        (run / "config.json").write_text(json.dumps({**config, "hidden": [9]}))
+    elif how == "unknown task":
+        (run / "config.json").write_text(json.dumps({**config, "task": "nosuch"}))
+    else:
+        (run / "config.json").write_text("[]")
+    for command in (["predict", str(run), "5", "3"], ["eval", str(run)]):
+        line = one_line_error(cli(*command))
+        assert line.startswith(f"actlab: error: {run}/{reason}")
+        assert "weights_only" not in line and "trust" not in line and "Error(s)" not in line

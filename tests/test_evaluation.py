@@ -58,22 +58,59 @@ def test_evaluation_points_do_not_depend_on_the_global_rng() -> None:
 
 
 @pytest.mark.parametrize(
-    ("values", "expected"),
-    [(["5", "3"], [5.0, 3.0]), (["5+3"], [5.0, 3.0]), (["5-3"], [5.0, 3.0]), (["5", "-3"], [5.0, -3.0]),
-     (["-5", "-", "-3"], [-5.0, -3.0]), (["1e3,2"], [1000.0, 2.0]), ([4.0, 2.5], [4.0, 2.5])],
+    ("task", "values", "expected"),
+    [
+        ("add", ["5", "3"], [5.0, 3.0]), ("add", ["5+3"], [5.0, 3.0]), ("add", ["5", "-3"], [5.0, -3.0]),
+        ("add", ["5+-3"], [5.0, -3.0]), ("add", ["-5", "+", "-3"], [-5.0, -3.0]), ("add", ["1e3,2"], [1000.0, 2.0]),
+        ("add", ["1e-3+2"], [0.001, 2.0]), ("add", [4.0, 2.5], [4.0, 2.5]), ("add", [" 5 ", "3"], [5.0, 3.0]),
+        ("sub", ["5-3"], [5.0, 3.0]), ("sub", ["-5-3"], [-5.0, 3.0]), ("sub", ["5 - -3"], [5.0, -3.0]),
+        ("sub", ["5", "-", "-3"], [5.0, -3.0]), ("sub", ["5--3"], [5.0, -3.0]), ("sub", ["5−3"], [5.0, 3.0]),
+        ("sub", ["5", "-3"], [5.0, -3.0]), ("sub", ["-5", "3"], [-5.0, 3.0]), ("sub", ["5,3"], [5.0, 3.0]),
+        ("mul", ["5*3"], [5.0, 3.0]), ("mul", ["5x-3"], [5.0, -3.0]), ("mul", ["5 × 3"], [5.0, 3.0]),
+        ("div", ["6/2"], [6.0, 2.0]), ("div", ["6 ÷ -2"], [6.0, -2.0]),
+        ("max", ["max(5, -3)"], [5.0, -3.0]), ("max", ["5", "3"], [5.0, 3.0]),
+        ("sqrt", ["4"], [4.0]), ("square", ["-2.5"], [-2.5]), ("identity", [7], [7.0]),
+        ("xor", ["0.5", "-0.5"], [0.5, -0.5]), ("xor", ["0.5,-0.5"], [0.5, -0.5]),
+    ],
 )  # fmt: skip
-def test_parse_inputs(values: list, expected: list[float]) -> None:
-    assert parse_inputs(values, get_task("add")) == expected
+def test_parse_inputs(task: str, values: list, expected: list[float]) -> None:
+    assert parse_inputs(values, get_task(task)) == expected
 
 
 @pytest.mark.parametrize(
-    ("values", "message"),
-    [(["5"], "takes 2 inputs"), (["5", "3", "1"], "takes 2 inputs"), (["nan", "3"], "not a finite number"),
-     (["inf", "3"], "not a finite number"), (["five", "3"], "not a number")],
+    ("task", "values", "message"),
+    [
+        ("add", ["5"], "takes 2 inputs"), ("add", ["5", "3", "1"], "takes 2 inputs"),
+        ("add", ["nan", "3"], "'nan' is not a finite number"), ("add", ["inf", "3"], "not a finite number"),
+        ("add", ["five", "3"], "'five' is not a number"), ("add", ["5%3"], "takes 2 inputs, got '5%3'"),
+        ("add", ["5-3"], r"'5-3' asks a - b, but this run learned a \+ b; ask e.g. 5 3 or \"5\+3\""),
+        ("add", ["-5", "-", "-3"], "asks a - b, but this run learned a \\+ b"),
+        ("sub", ["5+3"], r"'5\+3' asks a \+ b, but this run learned a - b; ask e.g. 5 3 or \"5-3\""),
+        ("sub", ["5*3"], r"asks a \* b, but this run learned a - b"),
+        ("sub", ["5x3"], "asks a x b, but this run learned a - b"),
+        ("sub", ["5/3"], "asks a / b, but this run learned a - b"),
+        ("sub", ["5+-3"], r"asks a \+ b, but this run learned a - b"),
+        ("sub", ["max(5, 3)"], r"asks max\(a, b\), but this run learned a - b"),
+        ("mul", ["5+3"], r"this run learned a \* b; ask e.g. 5 3 or \"5\*3\""),
+        ("div", ["5*3"], "this run learned a / b"),
+        ("max", ["5+3"], r"this run learned max\(a, b\); ask e.g. 5 3 or \"max\(5, 3\)\""),
+        ("xor", ["0.5+0.5"], r"this run classifies points \(a, b\); give the two coordinates"),
+        ("sqrt", ["4+1"], "task 'sqrt' takes 1 input, a single number, got '4\\+1'; ask e.g. 5$"),
+        ("sqrt", ["4", "1"], "takes 1 input"), ("sqrt", ["x"], r"'x' is not a number \(write e.g. 5\)"),
+    ],
 )  # fmt: skip
-def test_parse_inputs_rejects(values: list[str], message: str) -> None:
+def test_parse_inputs_rejects(task: str, values: list[str], message: str) -> None:
     with pytest.raises(ActlabError, match=message):
-        parse_inputs(values, get_task("add"))
+        parse_inputs(values, get_task(task))
+
+
+def test_parse_inputs_examples_name_the_run() -> None:
+    with pytest.raises(ActlabError) as caught:
+        parse_inputs(["5+3"], get_task("sub"), run="runs/my sub")
+    assert str(caught.value) == (
+        "'5+3' asks a + b, but this run learned a - b; ask e.g. actlab predict 'runs/my sub' 5 3 or "
+        "actlab predict 'runs/my sub' \"5-3\""
+    )
 
 
 def test_predict() -> None:

@@ -120,6 +120,41 @@ def test_bad_options(overrides: dict, message: str) -> None:
         get_task("add", **overrides)
 
 
+@pytest.mark.parametrize(
+    ("name", "overrides", "message"),
+    [
+        ("sqrt", {"train_range": (-5, 5)},
+         r"sqrt: its inputs must be >= 0, but the training range \[-5, 5\] reaches below 0; give a range from 0 up, "
+         r"e.g. \[0, 5\]"),
+        ("sqrt", {"extrap_range": (-1, 100)}, r"extrapolation range \[-1, 100\] reaches below 0.*e.g. \[0, 100\]"),
+        ("sqrt", {"train_range": (-5, -1)}, r"e.g. \[0, 10\]"),
+        ("div", {"train_range": (-5, 5)},
+         r"div: the divisor b must stay away from 0, but the training range \[-5, 5\] includes 0; give a range on "
+         r"one side of 0, e.g. \[1, 5\]"),
+        ("div", {"train_range": (0, 10)}, r"training range \[0, 10\] includes 0.*e.g. \[1, 10\]"),
+        ("div", {"train_range": (-10, 0), "extrap_range": (-100, -1)}, r"includes 0.*e.g. \[-10, -1\]"),
+        ("div", {"extrap_range": (-100, 100)}, r"extrapolation range \[-100, 100\] includes 0.*e.g. \[1, 100\]"),
+    ],
+)  # fmt: skip
+def test_ranges_outside_the_rules_domain_are_refused(name: str, overrides: dict, message: str) -> None:
+    with pytest.raises(ActlabError, match=message):
+        get_task(name, **overrides)
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [("sqrt", {"train_range": (0, 5), "extrap_range": (0, 50)}),
+     ("div", {"train_range": (0.5, 5), "extrap_range": (0.5, 50)}),
+     ("div", {"train_range": (-10, -1), "extrap_range": (-100, -1)})],
+)  # fmt: skip
+def test_ranges_inside_the_domain_give_finite_targets(name: str, overrides: dict) -> None:
+    task = get_task(name, **overrides)
+    for region, box in (("train", "train_range"), ("extrap", "extrap_range")):
+        x, y = task.sample(500, gen(), region)  # type: ignore[arg-type]
+        assert bool(torch.isfinite(y).all())
+        assert x.min() >= overrides[box][0] and x.max() <= overrides[box][1]
+
+
 def test_unknown_task_suggests() -> None:
     with pytest.raises(ActlabError, match=r"unknown task 'ad'.*add"):
         get_task("ad")

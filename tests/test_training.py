@@ -40,6 +40,10 @@ from conftest import QUICK
         ({"batch_size": 0}, "batch size must be >= 1"),
         ({"target_loss": -1}, "target loss must be >= 0"),
         ({"noise": -0.5}, "noise must be >= 0"),
+        ({"hidden": None}, r"hidden must be a list of layer widths such as \[16, 16\]"),
+        ({"activation": 5}, "activation must be a name such as 'relu'"),
+        ({"task": "sqrt", "train_range": (-5, 5)}, r"sqrt: its inputs must be >= 0.*\[0, 5\]"),
+        ({"task": "div", "train_range": (-5, 5)}, r"div: the divisor b must stay away from 0.*\[1, 5\]"),
     ],
 )
 def test_config_rejects(fields: dict, message: str) -> None:
@@ -122,8 +126,16 @@ def test_target_loss_stops_early() -> None:
 
 
 def test_divergence_is_an_error_not_a_nan_model() -> None:
-    with pytest.raises(ActlabError, match=r"diverged at step \d+.*lower learning rate"):
+    with pytest.raises(ActlabError, match=r"diverged at step \d+.*such as --lr 1, or --optimizer adam, or a smaller"):
         train(TrainConfig(optimizer="sgd", lr=10.0, steps=200))
+
+
+def test_divergence_on_adam_does_not_suggest_adam() -> None:
+    with pytest.raises(ActlabError) as caught:
+        train(TrainConfig(optimizer="adam", lr=1e6, steps=200))
+    message = str(caught.value)
+    assert "(adam, init=default); try a lower learning rate such as --lr 100000, or a smaller --range" in message
+    assert "--optimizer" not in message
 
 
 def test_result_to_dict_is_json() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -76,34 +77,88 @@ def evaluate(model: nn.Module, task: Task, n: int = EVAL_POINTS) -> dict[str, fl
 
 
 NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
-BINARY = re.compile(rf"\s*({NUMBER})\s*[-+*/x,]\s*({NUMBER})\s*")  # "5+3", "5 - 3", "6/2", "5,3"
+OPERATOR = r"[-+*/x×·÷−,]"
+BINARY = re.compile(rf"\s*({NUMBER})\s*({OPERATOR})\s*({NUMBER})\s*")  # "5+3", "5 - -3", "6/2", "5,3"
+MAX_CALL = re.compile(rf"\s*max\s*\(\s*({NUMBER})\s*,\s*({NUMBER})\s*\)\s*", re.IGNORECASE)  # "max(5, 3)"
+OPERATORS: dict[str, tuple[str, frozenset[str]]] = {  # task: (how to write it, the symbols that mean it)
+    "add": ("+", frozenset("+")),
+    "sub": ("-", frozenset("-−")),
+    "mul": ("*", frozenset("*x×·")),
+    "div": ("/", frozenset("/÷")),
+}
 
 
-def parse_inputs(values: Sequence[str | float], task: Task) -> list[float]:
-    """Numbers for :func:`predict` from ``["5", "3"]``, ``["5+3"]``, ``["5", "-", "3"]`` or ``[5.0, 3.0]``.
+def parse_inputs(values: Sequence[str | float], task: Task, run: str | None = None) -> list[float]:
+    """Numbers for :func:`predict` from plain numbers (``["5", "-3"]``, ``[5.0, 3.0]``) or an expression.
 
-    An operator written between two numbers (``+ - * / x ,``) only separates them: the task decides the
-    operation, so ``"5-3"`` gives a = 5, b = 3. Raises :class:`ActlabError` for the wrong count or a value
-    that is not a finite number.
+    An expression ``a OP b`` (``"5+3"``, ``"5 - -3"``, ``["5", "-", "3"]``) must use the task's own operator
+    (``+`` for ``add``, ``-`` for ``sub``, ``*`` or ``x`` for ``mul``, ``/`` for ``div``); ``max`` takes
+    ``"max(5, 3)"``; a comma (``"5,3"``) only separates. Plain numbers are read first, so ``["5", "-3"]`` is
+    a = 5, b = -3 on every task. ``run`` (the run folder) goes into the examples of error messages.
+
+    Raises :class:`ActlabError` for another task's operator, the wrong count, or a value that is not a
+    finite number.
     """
     items = [str(v).strip() for v in values]
     text = " ".join(items)
-    if len(items) != task.in_features and (pair := BINARY.fullmatch(text)):
-        items = [pair.group(1), pair.group(2)]
-    if len(items) != task.in_features:
-        example = " ".join(["5", "3"][: task.in_features])
-        raise ActlabError(
-            f"task {task.name!r} takes {task.in_features} input{'s' if task.in_features > 1 else ''}, "
-            f"got {text!r} (e.g. {example!r})"
-        )
-    return [_finite(item) for item in items]
+    example = _examples(task, run)
+    if len(items) == task.in_features and all(_is_float(item) for item in items):
+        return [_finite(item, example) for item in items]
+    pair = BINARY.fullmatch(text)
+    if pair is not None and task.in_features == 2:
+        a, op, b = pair.groups()
+        if op != "," and op not in OPERATORS.get(task.name, ("", frozenset()))[1]:
+            raise ActlabError(f"{text!r} asks {_learned(task, op)}; ask e.g. {example}")
+        return [_finite(a, example), _finite(b, example)]
+    call = MAX_CALL.fullmatch(text)
+    if call is not None and task.in_features == 2:
+        if task.name != "max":
+            raise ActlabError(f"{text!r} asks max(a, b), but {_learned(task, None)}; ask e.g. {example}")
+        return [_finite(call.group(1), example), _finite(call.group(2), example)]
+    if len(items) == task.in_features and pair is None:
+        for item in items:
+            _finite(item, example)  # raises for the first item that is not a number
+    inputs = "1 input, a single number" if task.in_features == 1 else f"{task.in_features} inputs"
+    raise ActlabError(f"task {task.name!r} takes {inputs}, got {text!r}; ask e.g. {example}")
 
 
-def _finite(item: str) -> float:
+def _is_float(item: str) -> bool:
+    try:
+        float(item)
+    except ValueError:
+        return False
+    return True
+
+
+def _learned(task: Task, op: str | None) -> str:
+    """``'a + b, but this run learned a - b'`` for an expression written with another task's operator."""
+    asked = f"a {op} b, but " if op is not None else ""
+    if task.kind == "classification":
+        return f"{asked}this run classifies points (a, b); give the two coordinates"
+    if task.name == "max":
+        return f"{asked}this run learned max(a, b)"
+    return f"{asked}this run learned a {OPERATORS[task.name][0]} b" if task.name in OPERATORS else asked
+
+
+def _examples(task: Task, run: str | None) -> str:
+    """Commands that would work: ``actlab predict RUN 5 3 or "5-3"``."""
+    prefix = f"actlab predict {shlex.quote(run)} " if run is not None else ""
+    if task.in_features == 1:
+        return f"{prefix}5"
+    if task.kind == "classification":
+        return f"{prefix}0.5 -0.5"
+    if task.name == "max":
+        return f'{prefix}5 3 or {prefix}"max(5, 3)"'
+    if task.name in OPERATORS:
+        return f'{prefix}5 3 or {prefix}"5{OPERATORS[task.name][0]}3"'
+    return f"{prefix}5 3"
+
+
+def _finite(item: str, example: str = "5 3") -> float:
     try:
         value = float(item)
     except ValueError:
-        raise ActlabError(f"input {item!r} is not a number (write e.g. 5 3 or \"5+3\")") from None
+        raise ActlabError(f"input {item!r} is not a number (write e.g. {example})") from None
     if not math.isfinite(value):
         raise ActlabError(f"input {item!r} is not a finite number")
     return value

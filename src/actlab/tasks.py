@@ -6,7 +6,8 @@ Two families:
   contrast, ``mul`` (a·b), ``div`` (a / b), ``max`` (max(a, b)); on one input ``identity`` (x), ``square``
   (x²), ``sqrt`` (√x). Inputs are drawn uniformly from the training box ``[low, high]^d``; the
   extrapolation region is the box ``[elow, ehigh]^d`` with the training box cut out (a point is "outside"
-  when at least one input is outside ``[low, high]``).
+  when at least one input is outside ``[low, high]``). Where a rule is undefined the ranges are refused:
+  ``sqrt`` needs ranges from 0 up, ``div`` ranges on one side of 0 (its divisor must not reach 0).
 * **2-D classification** (two classes, two logits): ``xor``, ``circle``, ``gauss``, ``spiral``, ``moons``,
   the classic problems that show why a network needs a non-linearity. Each has a *label rule* defined on the
   whole plane (``xor``: sign of a·b; ``circle``: inside radius √(2/π)·h, which halves the box; ``gauss``:
@@ -41,6 +42,7 @@ from torch import Tensor
 from actlab.errors import ActlabError, unknown
 
 Region = Literal["train", "interp", "extrap"]
+Domain = Literal["any", "nonnegative", "nonzero"]  # where the rule is defined, on every input
 REGIONS: tuple[str, ...] = ("train", "interp", "extrap")
 
 
@@ -69,10 +71,13 @@ class Task:
     integer: bool = False  # regression: draw whole-number inputs in every region
     exact_integers: bool = False  # whole-number inputs give whole-number targets: exact-answer rate defined
     cloud: Cloud | None = field(default=None, repr=False)  # classification: the training distribution
+    domain: Domain = "any"  # "nonnegative": inputs >= 0 (sqrt); "nonzero": ranges exclude 0 (div's divisor)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "train_range", _pair(self.name, "training range", self.train_range))
         object.__setattr__(self, "extrap_range", _pair(self.name, "extrapolation range", self.extrap_range))
+        _check_domain(self.name, self.domain, "training range", self.train_range)
+        _check_domain(self.name, self.domain, "extrapolation range", self.extrap_range)
         (low, high), (elow, ehigh) = self.train_range, self.extrap_range
         if not (elow < low or ehigh > high):
             raise ActlabError(
@@ -183,6 +188,23 @@ def _pair(task: str, label: str, value: Any) -> tuple[float, float]:
     return low, high
 
 
+def _check_domain(task: str, domain: Domain, label: str, box: tuple[float, float]) -> None:
+    """Refuse a range on which the task's rule has no finite answer (NaN or infinite targets)."""
+    low, high = box
+    if domain == "nonnegative" and low < 0:
+        fix = f"[0, {high:g}]" if high > 0 else "[0, 10]"
+        raise ActlabError(
+            f"{task}: its inputs must be >= 0, but the {label} [{low:g}, {high:g}] reaches below 0; "
+            f"give a range from 0 up, e.g. {fix}"
+        )
+    if domain == "nonzero" and low <= 0 <= high:
+        fix = f"[1, {high:g}]" if high > 1 else f"[{low:g}, -1]" if low < -1 else "[1, 10]"
+        raise ActlabError(
+            f"{task}: the divisor b must stay away from 0, but the {label} [{low:g}, {high:g}] includes 0; "
+            f"give a range on one side of 0, e.g. {fix}"
+        )
+
+
 # --- arithmetic (regression): the rule reads the inputs as they are ---------------------------------------
 
 
@@ -270,12 +292,12 @@ TASKS: dict[str, Task] = {
         _arith("sub", 2, lambda x: x[:, 0] - x[:, 1], "a - b (the lesson's task)", exact_integers=True),
         _arith("mul", 2, lambda x: x[:, 0] * x[:, 1], "a · b: not a sum of ramps", exact_integers=True),
         _arith("div", 2, lambda x: x[:, 0] / x[:, 1], "a / b on positive inputs",
-               train_range=(1.0, 10.0), extrap_range=(1.0, 100.0)),
+               train_range=(1.0, 10.0), extrap_range=(1.0, 100.0), domain="nonzero"),
         _arith("max", 2, lambda x: torch.maximum(x[:, 0], x[:, 1]), "max(a, b) = b + relu(a - b)",
                exact_integers=True),
         _arith("identity", 1, lambda x: x[:, 0], "x", exact_integers=True),
         _arith("square", 1, lambda x: x[:, 0] ** 2, "x²", exact_integers=True),
-        _arith("sqrt", 1, lambda x: torch.sqrt(x[:, 0]), "√x on x >= 0", **POSITIVE),
+        _arith("sqrt", 1, lambda x: torch.sqrt(x[:, 0]), "√x on x >= 0", domain="nonnegative", **POSITIVE),
         _classify("xor", _xor, "class 1 where a·b > 0 (opposite quadrants)"),
         _classify("circle", _circle, "class 1 inside a disc covering half the box"),
         _classify("gauss", _gauss, "two Gaussian blobs at ±(h/2, h/2): linearly separable", _gauss_cloud),

@@ -208,11 +208,12 @@ def make_optimizer(params: Any, config: TrainConfig) -> torch.optim.Optimizer:
 
 
 def divergence_error(step: int, loss: float, config: TrainConfig) -> ActlabError:
-    """The error for a non-finite loss, with what to try instead."""
+    """The error for a non-finite loss, with what to try instead (``--optimizer adam`` only if not on Adam)."""
+    switch = "" if config.optimizer == "adam" else ", or --optimizer adam"
     return ActlabError(
         f"training diverged at step {step}: the loss became {loss} with lr={config.lr:g} ({config.optimizer}, "
-        f"init={config.init}); try a lower learning rate such as --lr {config.lr / 10:g}, "
-        f"or --optimizer adam, or a smaller --range"
+        f"init={config.init}); try a lower learning rate such as --lr {config.lr / 10:g}{switch}, "
+        f"or a smaller --range"
     )
 
 
@@ -341,10 +342,14 @@ def _range(label: str, value: Any) -> tuple[float, float] | None:
 def _widths(hidden: Any) -> list[int]:
     if isinstance(hidden, int | str):
         hidden = [hidden]
+    if not isinstance(hidden, list | tuple):
+        raise ActlabError(f"hidden must be a list of layer widths such as [16, 16] ([] for linear), got {hidden!r}")
     return [_count("a hidden width", h, minimum=1) for h in hidden]
 
 
 def _activation(activation: Any, depth: int) -> str | list[str]:
+    if not isinstance(activation, str | list | tuple):
+        raise ActlabError(f"activation must be a name such as 'relu' or a list of one per layer, got {activation!r}")
     specs = [activation] if isinstance(activation, str) else list(activation)
     if not isinstance(activation, str) and len(specs) != depth:
         raise ActlabError(f"{len(specs)} activations given for {depth} hidden layers: give one, or one per layer")

@@ -84,11 +84,25 @@ def hidden_widths(hidden: Sequence[str] | None, extra: Sequence[str] = ()) -> li
     if [v.strip().lower() for v in values] == ["none"]:
         return []
     widths: list[int] = []
-    for item in (part for v in values for part in v.replace(",", " ").split()):
-        try:
-            widths.append(int(item))
-        except ValueError:
-            raise ActlabError(f"hidden width {item!r} is not a whole number (e.g. --hidden 16 16)") from None
+    for value in values:
+        if not value.strip():
+            raise ActlabError(
+                f"--hidden got an empty value {value!r}; give widths, e.g. --hidden 16 16, or --hidden none "
+                "for a linear model"
+            )
+        parts = [part.strip() for part in value.split(",")]
+        if "" in parts:
+            fixed = ",".join(p for p in parts if p)
+            raise ActlabError(
+                f"--hidden {value!r} has an empty width (a stray comma); write e.g. --hidden {fixed or '16,16'}"
+            )
+        for item in (word for part in parts for word in part.split()):
+            if item.lower() == "none":
+                raise ActlabError("--hidden none (a linear model) cannot go with widths; give one or the other")
+            try:
+                widths.append(int(item))
+            except ValueError:
+                raise ActlabError(f"hidden width {item!r} is not a whole number (e.g. --hidden 16 16)") from None
     return widths
 
 

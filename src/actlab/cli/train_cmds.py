@@ -149,7 +149,13 @@ def train(
 @app.command("predict", context_settings={"ignore_unknown_options": True})
 def predict_cmd(
     run: RunArg,
-    inputs: Annotated[list[str], typer.Argument(help='The inputs: 5 3, or "5+3" (negative numbers work: 5 -3).')],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help='The inputs: 5 3, or an expression with the task\'s operator, "5+3" on an add run, '
+            '"5-3" on a sub run (negative numbers work: 5 -3, "5 - -3"); one number for one-input tasks.'
+        ),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Ask a trained network: `actlab predict DIR 5 3` prints its answer to 5 + 3 (for an add run)."""
@@ -159,7 +165,7 @@ def predict_cmd(
         raise typer.BadParameter(f"unknown option {next(i for i in inputs if i.startswith('--'))}")
     loaded = load_run(run)
     task = loaded.task
-    answer = predict(loaded.model, task, parse_inputs(inputs, task))
+    answer = predict(loaded.model, task, parse_inputs(inputs, task, run=str(run)))
     if as_json:
         emit_json(answer)
         return
