@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from actlab.cli._common import console
+from actlab.cli.compare_cmds import _g
 from conftest import QUICK
 
 SMALL = ["--hidden", "8", "--steps", "30", "--batch-size", "16"]
@@ -71,10 +73,83 @@ def test_compare_honours_actlab_db_environment(cli, tmp_path: Path, monkeypatch:
         (["--task", "nope"], "unknown task 'nope'"),
         (["--steps", "0"], "steps must be >= 1"),
         (["--lr", "fast"], "--lr"),
+        (["--activations", "relu,,tanh"], "--activations 'relu,,tanh': item 2 of 3 is empty; give comma-separated"),
+        (["--activations", "relu,"], "--activations 'relu,': item 2 of 2 is empty"),
+        (["--activations", ",relu"], "--activations ',relu': item 1 of 2 is empty"),
+        (["--activations", "relu,tanh,relu"], "activation 'relu' is listed twice; list each activation once"),
+        (["--reach", "-1"], "--reach must be a number > 0 (a training loss such as 0.01), got -1.0"),
+        (["--reach", "0"], "--reach must be a number > 0 (a training loss such as 0.01), got 0.0"),
+        (["--reach", "nan"], "--reach must be a number > 0 (a training loss such as 0.01), got nan"),
+        (["--reach", "inf"], "--reach must be a number > 0 (a training loss such as 0.01), got inf"),
+        (["--seeds", "100000000"], "6 activations x 100,000,000 seeds is 600,000,000 runs, more than the limit "
+                                   "of 100,000 for one request"),
     ],
-)
+)  # fmt: skip
 def test_compare_bad_input(cli, tmp_path: Path, args: list[str], fragment: str) -> None:  # type: ignore[no-untyped-def]
     one_line_error(cli("compare", *args, "--db", str(tmp_path / "runs.db")), fragment)
+    assert list(tmp_path.iterdir()) == []  # refused before the database was opened
+
+
+def test_compare_refuses_missing_folders_before_training(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, out = tmp_path / "nope" / "runs.db", tmp_path / "gone" / "report"
+    result = cli("compare", "--seeds", "2", *SMALL, "--db", str(db))
+    one_line_error(result, f"cannot create results database {db}: folder {db.parent} does not exist (create it first")
+    result = cli("compare", "--seeds", "2", *SMALL, "--db", str(tmp_path / "r.db"), "--out", str(out))
+    one_line_error(result, f"cannot write to {out}: folder {out.parent} does not exist (create it first)")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args", [["list"], ["show", "1"], ["export", "{tmp}/all.csv"], ["gc"], ["gc", "--dry-run"], ["list", "--json"]]
+)
+def test_runs_commands_refuse_a_missing_database(cli, tmp_path: Path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    args = [a.format(tmp=tmp_path) for a in args]
+    for db in (tmp_path / "typo.db", tmp_path / "nonexist2" / "x.db"):
+        result = cli("runs", *args, "--db", str(db))
+        one_line_error(result, f"no results database at {db}; run actlab compare or sweep first, or pass --db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_list_limit_and_grammar(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "runs.db")
+    monkeypatch.setattr(console, "width", 80)
+    made = cli("compare", "--activations", "identity", "--seeds", "1", *SMALL, "--db", db)
+    assert made.code == 0, made.err
+    text = " ".join(made.out.split())
+    assert "add: 1 activation, 1 seed each, hidden 8, 30 steps" in text
+    assert "Trained 1 run, reused 0" in text
+    for limit in ("0", "-1"):
+        one_line_error(cli("runs", "list", "--limit", limit, "--db", db),
+                       f"--limit must be at least 1, got {limit}; leave it out to list every run")  # fmt: skip
+    exported = cli("runs", "export", str(tmp_path / "one.csv"), "--db", db)
+    assert exported.out.split() == ["wrote", "1", "run", "to", str(tmp_path / "one.csv")]
+    assert cli("compare", "--activations", "relu,identity", "--seeds", "2", *SMALL, "--db", db, "--json").code == 0
+    assert [r["seed"] for r in json.loads(cli("runs", "list", "--limit", "2", "--json", "--db", db).out)] == [0, 0]
+    assert "1 run in" in cli("runs", "list", "--limit", "1", "--db", db).out
+    assert "4 runs in" in cli("runs", "list", "--db", db).out
+
+
+def test_compare_table_never_cuts_a_number(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Into a pipe at COLUMNS=80: means and their ± intervals appear whole, none cut to "…"."""
+    monkeypatch.setattr(console, "width", 80)
+    db = str(tmp_path / "runs.db")
+    for activations in ("relu,leaky_relu,sigmoid,tanh,gelu,identity", "relu,leaky_relu:negative_slope=0.1"):
+        args = ["compare", "--activations", activations, "--seeds", "3", *SMALL, "--db", db]
+        data = json.loads(cli(*args, "--json").out)
+        shown = cli(*args)
+        assert shown.code == 0, shown.err
+        assert "…" not in shown.out
+        words = shown.out.replace("│", " ").split()
+        for row in data["results"]:
+            assert row["activation"] in words
+            for key in ("interp_mae", "extrap_mae", "final_loss"):
+                assert _g(row[f"{key}_mean"], 3) in words, (key, row)
+                assert "±" + _g(row[f"{key}_ci95"], 2) in words, (key, row)
+        table = shown.out.split("Each cell:")[0].splitlines()
+        if activations.startswith("relu,leaky_relu,"):  # the catalog's names fit 80 columns
+            assert max(len(line) for line in table) <= 80
+        else:  # a long spec widens the table rather than being cut
+            assert max(len(line) for line in table) > 80
 
 
 def test_foreign_database_is_an_error_and_untouched(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -100,7 +175,7 @@ def test_runs_show_export_gc(cli, tmp_path: Path) -> None:  # type: ignore[no-un
     shown = json.loads(cli("runs", "show", rows[1]["config_hash"][:8], "--json", "--db", db).out)
     assert shown["seed"] == 1 and shown["config"]["hidden"] == [8] and len(shown["losses"]) == 30
     assert "tanh" in cli("runs", "show", str(rows[0]["id"]), "--db", db).out
-    one_line_error(cli("runs", "show", "999", "--db", db), "no run")
+    one_line_error(cli("runs", "show", "999", "--db", db), f"no run matches '999' in {db}")
     assert cli("runs", "export", str(tmp_path / "all.csv"), "--db", db).code == 0
     assert (tmp_path / "all.csv").read_text().count("\n") == 3
     assert cli("runs", "export", str(tmp_path / "all.json"), "--db", db).code == 0
@@ -130,12 +205,17 @@ batch_size = 16
         (SWEEP.replace("seeds = 2", "seeds = 0"), "line 6: seeds = 0"),
         (SWEEP.replace("depths = [1]", "depth = [1]"), "line 4: unknown grid key 'depth'"),
         (SWEEP.replace('"tanh"', '"tanhh"'), "line 3: activations: unknown activation 'tanhh'"),
+        (SWEEP.replace("seeds = 2", "seeds = [0, 0, 1]"), "line 6: seed 0 is listed twice; list each seed once"),
+        (SWEEP.replace("seeds = 2", "seeds = 100000000"), "line 6: the grid (2 activations x 4 widths x "
+                                                          "100,000,000 seeds) is 800,000,000 runs, more than the "
+                                                          "limit of 100,000"),
     ],
-)
+)  # fmt: skip
 def test_sweep_bad_files(cli, tmp_path: Path, text: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "bad.toml"
     path.write_text(text.format(steps=10))
-    one_line_error(cli("sweep", str(path), "--db", str(tmp_path / "runs.db")), fragment)
+    for dry_run in ([], ["--dry-run"]):
+        one_line_error(cli("sweep", str(path), *dry_run, "--db", str(tmp_path / "runs.db")), fragment)
     assert not (tmp_path / "runs.db").exists()
 
 
@@ -144,6 +224,53 @@ def test_sweep_dry_run_plans_units(cli, tmp_path: Path) -> None:  # type: ignore
     path.write_text(SWEEP.format(steps=10))
     plan = json.loads(cli("sweep", str(path), "--dry-run", "--json", "--db", str(tmp_path / "r.db")).out)
     assert (plan["runs"], plan["units"], plan["to_train"], plan["trained"]) == (16, 4, 16, 0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.toml"]  # a dry run creates no database
+    missing = tmp_path / "nope" / "r.db"
+    one_line_error(cli("sweep", str(path), "--dry-run", "--db", str(missing)), "folder " + str(missing.parent))
+
+
+class InterruptedAfterOneUnit:
+    """Stands in for LocalExecutor: the first unit finishes, then Ctrl-C arrives."""
+
+    def __init__(self, threads: int | None = 1) -> None:
+        self.threads = threads
+
+    def run(self, units, advance=None):  # type: ignore[no-untyped-def]
+        from actlab.executor import run_unit
+
+        yield units[0], run_unit(units[0], advance, self.threads)
+        raise KeyboardInterrupt
+
+
+def test_sweep_interrupted_says_what_is_kept_and_resumes(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    path, db = tmp_path / "grid.toml", tmp_path / "runs.db"
+    path.write_text(SWEEP.format(steps=10))
+    monkeypatch.setattr("actlab.executor.LocalExecutor", InterruptedAfterOneUnit)
+    stopped = cli("sweep", str(path), "--db", str(db), "--quiet")
+    assert stopped.code == 130
+    last = stopped.err.splitlines()[-1]
+    assert last == (f"actlab: error: interrupted; 4 of 16 runs of {path} are stored in {db} (4 trained just now); "
+                    "rerun the same command to resume (stored runs are reused)")  # fmt: skip
+    assert stopped.err.count("actlab: error:") == 1 and count_runs(db) == 4
+    monkeypatch.undo()
+    resumed = cli("sweep", str(path), "--db", str(db), "--quiet")
+    assert resumed.code == 0, resumed.err
+    assert resumed.err.startswith(f"{path}: 16 runs, 4 already stored, 12 to train in 3 units")
+    assert " ".join(resumed.out.split()).startswith("16 runs: 4 reused, trained 12 in 3 units;")
+    tiny = tmp_path / "tiny.toml"
+    tiny.write_text("[grid]\nwidths = [4]\nseeds = 1\n[train]\nsteps = 5\n")
+    assert " ".join(cli("sweep", str(tiny), "--dry-run", "--db", str(db)).out.split()).startswith(
+        "1 run: 0 reused, would train 1 in 1 unit;"
+    )
+
+
+def test_compare_interrupted_says_what_is_kept(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "runs.db"
+    monkeypatch.setattr("actlab.executor.LocalExecutor", InterruptedAfterOneUnit)
+    stopped = cli("compare", "--activations", "relu,tanh", "--seeds", "2", *SMALL, "--db", str(db), "-q")
+    assert stopped.code == 130
+    assert stopped.err == (f"actlab: error: interrupted; 4 new runs stored in {db} before it; rerun the same "
+                           "command to resume (stored runs are reused)\n")  # fmt: skip
 
 
 def count_runs(db: Path) -> int:

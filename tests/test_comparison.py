@@ -80,6 +80,33 @@ def test_bad_arguments() -> None:
         compare("addd", ["relu"], 2, BASE)
 
 
+@pytest.mark.parametrize(
+    ("activations", "seeds", "target", "message"),
+    [
+        (["relu", "", "tanh"], 2, None, "activation 2 of 3 is empty (two commas in a row, or one at an end?)"),
+        (["relu", " "], 2, None, "activation 2 of 2 is empty"),
+        (["relu", "tanh", " relu"], 2, None, "activation 'relu' is listed twice; list each activation once"),
+        (["relu"], [0, 3, 0], None, "seed 0 is listed twice; list each seed once"),
+        (["relu"], [0, -1], None, "seeds must be a count >= 1 or whole numbers >= 0, got [0, -1]"),
+        (["relu"], 2, -1.0, "target_loss must be a number > 0 (a training loss such as 0.01), got -1.0"),
+        (["relu"], 2, 0.0, "target_loss must be a number > 0"),
+        (["relu"], 2, math.nan, "target_loss must be a number > 0 (a training loss such as 0.01), got nan"),
+        (["relu"], 2, math.inf, "target_loss must be a number > 0"),
+        (["relu", "tanh"], 100_000_000, None,
+         "2 activations x 100,000,000 seeds is 200,000,000 runs, more than the limit of 100,000 for one request"),
+        (["relu"], 100_001, None, "1 activation x 100,001 seeds is 100,001 runs, more than the limit of 100,000"),
+    ],
+)  # fmt: skip
+def test_bad_lists_targets_and_sizes_are_refused_before_training(
+    activations: list[str], seeds: int | list[int], target: float | None, message: str
+) -> None:
+    calls: list[tuple[int, int]] = []
+    with pytest.raises(ActlabError) as err:
+        compare("add", activations, seeds, BASE, target_loss=target, progress=lambda d, t: calls.append((d, t)))
+    assert str(err.value).startswith(message), str(err.value)
+    assert calls == []
+
+
 def test_steps_to_target_and_loss_band() -> None:
     assert steps_to_target([5.0, 2.0, 0.5, 0.1], 0.5) == 3
     assert steps_to_target([5.0, 2.0], 0.5) is None

@@ -145,3 +145,51 @@ def test_default_path_follows_the_environment(tmp_path: Path, monkeypatch: pytes
     with ResultStore() as store:
         assert store.path == Path("actlab-runs/actlab.db")
     assert (tmp_path / "actlab-runs" / "actlab.db").is_file()
+
+
+def test_a_read_only_open_refuses_a_missing_database_and_creates_nothing(tmp_path: Path) -> None:
+    for path in (tmp_path / "typo.db", tmp_path / "no-such-folder" / "x.db"):
+        with pytest.raises(ActlabError) as err:
+            ResultStore(path, create=False)
+        assert str(err.value).startswith(f"no results database at {path}; run actlab compare or sweep first")
+    (tmp_path / "empty.db").touch()
+    with pytest.raises(ActlabError, match="no results database at"):
+        ResultStore(tmp_path / "empty.db", create=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+    assert (tmp_path / "empty.db").stat().st_size == 0
+    with ResultStore(tmp_path / "runs.db") as store:
+        store.put(RELU, {"interp_mae": 0.5}, [1.0])
+    with ResultStore(tmp_path / "runs.db", create=False) as store:
+        assert [r.metrics for r in store.runs()] == [{"interp_mae": 0.5}]
+
+
+def test_an_explicit_path_needs_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "nope" / "deeper" / "runs.db"
+    with pytest.raises(ActlabError) as err:
+        ResultStore(missing)
+    assert str(err.value).startswith(
+        f"cannot create results database {missing}: folder {missing.parent} does not exist (create it first"
+    )
+    monkeypatch.setenv("ACTLAB_DB", str(missing))
+    with pytest.raises(ActlabError, match="create it first"):
+        ResultStore()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stored_hashes_limit_and_find_messages(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "runs.db") as store:
+        for seed in range(3):
+            store.put({**RELU, "seed": seed}, {"interp_mae": seed}, [1.0])
+        keys = [config_hash({**RELU, "seed": seed}) for seed in range(5)]
+        assert store.stored_hashes(keys) == set(keys[:3])
+        assert [r.seed for r in store.runs(limit=2)] == [0, 1]
+        for bad in (0, -1):
+            with pytest.raises(ActlabError, match=f"limit must be a whole number >= 1, got {bad}"):
+                store.runs(limit=bad)
+        with pytest.raises(ActlabError) as err:
+            store.find("999")
+        assert str(err.value) == (
+            f"no run matches '999' in {tmp_path / 'runs.db'}; `actlab runs list` shows ids and hashes"
+        )
+        with pytest.raises(ActlabError, match=r"^3 runs match '' in .*; give more of the hash$"):
+            store.find("")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from actlab.errors import ActlabError
-from actlab.executor import plan_units
+from actlab.executor import MAX_RUNS, plan_units
 from actlab.sweep import load, parse
 
 GOOD = """\
@@ -55,8 +56,35 @@ def test_units_group_configs_of_one_shape() -> None:
 
 
 def test_seed_lists_and_single_values() -> None:
-    sweep = parse('[grid]\nactivations = "tanh"\nseeds = [4, 1, 4]\n')
+    sweep = parse('[grid]\nactivations = "tanh"\nseeds = [4, 1]\n')
     assert sweep.activations == ["tanh"] and sweep.seeds == [4, 1]
+    assert [(c.activation, c.seed) for c in sweep.configs()] == [("tanh", 4), ("tanh", 1)]
+
+
+def test_a_huge_grid_is_refused_before_anything_is_built() -> None:
+    tracemalloc.start()
+    try:
+        with pytest.raises(ActlabError) as err:
+            parse('[grid]\nactivations = ["relu", "tanh"]\nseeds = 100000000\n', "huge.toml")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(err.value) == (
+        "huge.toml, line 3: the grid (2 activations x 100,000,000 seeds) is 200,000,000 runs, more than the "
+        "limit of 100,000 for one request; use fewer seeds or values, or split it into several requests that "
+        "share a --db"
+    )
+    assert peak < 5 * 2**20  # no list of 10**8 seeds (that alone would be 800 MB)
+
+
+def test_the_largest_allowed_grid_is_counted_without_expanding_it() -> None:
+    assert MAX_RUNS == 100_000
+    sweep = parse(f'[grid]\nactivations = ["relu", "tanh"]\nseeds = {MAX_RUNS // 2}\n')
+    assert sweep.size == MAX_RUNS
+    first = next(sweep.configs())
+    assert (first.activation, first.seed) == ("relu", 0)
+    with pytest.raises(ActlabError, match="100,002 runs, more than the limit of 100,000"):
+        parse(f'[grid]\nactivations = ["relu", "tanh"]\nseeds = {MAX_RUNS // 2 + 1}\n')
 
 
 @pytest.mark.parametrize(
@@ -75,6 +103,10 @@ def test_seed_lists_and_single_values() -> None:
         (("steps = 20", "step = 20"), 15, "unknown training option 'step'; did you mean steps"),
         (("steps = 20", "steps = -5"), 15, "steps must be >= 1"),
         (("batch_size = 16", "seed = 4"), 16, "seed belongs in [grid] (as seeds)"),
+        (("seeds = 3", "seeds = [0, 0, 1]"), 12, "seed 0 is listed twice; list each seed once"),
+        (("widths = [8]", "widths = [8, 16, 8]"), 10, "widths: 8 is listed twice; list each value once"),
+        (("lrs = [0.003, 0.01]", "lrs = [0.01, 0.01]"), 11, "lrs: 0.01 is listed twice"),
+        (('"leaky_relu:negative_slope=0.1"', '"relu"'), 6, "activations: 'relu' is listed twice"),
     ],
 )  # fmt: skip
 def test_bad_sweep_files_name_the_line(change: tuple[str, str], line: int, message: str) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actlab.errors import ActlabError
-from actlab.executor import Executor, plan_missing, run_missing
+from actlab.executor import Executor, check_run_count, plan_missing, run_missing
 from actlab.modules import get
 from actlab.stats import CI_METHOD, Estimate, estimate, seeds_needed, welch_separated
 from actlab.store import ResultStore, RunRecord, config_hash
@@ -146,21 +146,11 @@ def compare(
         progress: called with ``(model_steps_done, model_steps_total)`` as training advances.
         label: stored with the new runs.
 
-    Raises :class:`~actlab.errors.ActlabError` for an unknown task or activation, no activations, or seeds
-    <= 0.
+    Raises :class:`~actlab.errors.ActlabError` for an unknown task or activation, no activations, an empty
+    or repeated activation, seeds <= 0 or repeated, a target loss that is not a number > 0, or more than
+    :data:`~actlab.executor.MAX_RUNS` runs.
     """
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(dict.fromkeys(seeds))
-    if isinstance(seeds, int) and seeds <= 0:
-        raise ActlabError(f"seeds must be at least 1, got {seeds}")
-    if not seed_list or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seed_list):
-        raise ActlabError(f"seeds must be a count >= 1 or whole numbers >= 0, got {seeds!r}")
-    names = list(dict.fromkeys(a.strip() for a in activations if a.strip()))
-    if not names:
-        raise ActlabError("no activations to compare; give at least one, e.g. relu,tanh")
-    for name in names:
-        get(name)  # an unknown name or bad parameter raises here, before any training
-    base = dataclasses.replace(base_config or TrainConfig(), task=task)
-    base.validate()
+    names, seed_list, base = check_request(task, activations, seeds, base_config, target_loss)
     configs = {a: [dataclasses.replace(base, activation=a, seed=s) for s in seed_list] for a in names}
     everything = [c for group in configs.values() for c in group]
 
@@ -189,6 +179,41 @@ def compare(
     result = ComparisonResult(task, kind, metric, target, base, stats, [], len(outcomes),
                               len(everything) - len(outcomes), runs)  # fmt: skip
     return dataclasses.replace(result, warnings=_warnings(result))
+
+
+def check_request(
+    task: str, activations: Sequence[str], seeds: int | Sequence[int], base_config: TrainConfig | None = None,
+    target_loss: float | None = None,
+) -> tuple[list[str], list[int], TrainConfig]:  # fmt: skip
+    """Check :func:`compare`'s arguments without training or opening anything; returns the activation
+    names (stripped), the seeds and the base config with ``task``. Raises what :func:`compare` raises, so a
+    caller can refuse a bad request before it creates a results database."""
+    if isinstance(seeds, int) and not isinstance(seeds, bool) and seeds <= 0:
+        raise ActlabError(f"seeds must be at least 1, got {seeds}")
+    names = [a.strip() for a in activations]
+    if not any(names):
+        raise ActlabError("no activations to compare; give at least one, e.g. relu,tanh")
+    for position, name in enumerate(names, start=1):
+        if not name:
+            raise ActlabError(f"activation {position} of {len(names)} is empty (two commas in a row, or one at an "
+                              f"end?); give names such as relu,tanh")  # fmt: skip
+        if names.index(name) < position - 1:
+            raise ActlabError(f"activation {name!r} is listed twice; list each activation once")
+    count = seeds if isinstance(seeds, int) else len(seeds)
+    check_run_count(len(names) * count, f"{len(names)} activation{'s' * (len(names) != 1)} x {count:,} seeds")
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if not seed_list or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seed_list):
+        raise ActlabError(f"seeds must be a count >= 1 or whole numbers >= 0, got {seeds!r}")
+    if len(set(seed_list)) != len(seed_list):
+        twice = next(s for s in seed_list if seed_list.count(s) > 1)
+        raise ActlabError(f"seed {twice} is listed twice; list each seed once")
+    if target_loss is not None and not (math.isfinite(target_loss) and target_loss > 0):
+        raise ActlabError(f"target_loss must be a number > 0 (a training loss such as 0.01), got {target_loss}")
+    for name in names:
+        get(name)  # an unknown name or bad parameter raises here, before any training
+    base = dataclasses.replace(base_config or TrainConfig(), task=task)
+    base.validate()
+    return names, seed_list, base
 
 
 def _record(outcome: Any) -> RunRecord:

@@ -17,11 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from actlab.errors import ActlabError
 from actlab.store import ResultStore, config_hash
 from actlab.training import TrainConfig, TrainResult
 from actlab.vectorized import group_key, train_many
 
 MAX_UNIT = 128  # networks per unit: enough to fill the batched matmuls, small enough to lose little when killed
+MAX_RUNS = 100_000  # runs one comparison or sweep may ask for: more is a typo (hours of planning, gigabytes)
 
 Advance = Callable[[int], None]  # called with model-steps just finished
 
@@ -118,17 +120,30 @@ class Plan:
     def model_steps(self) -> int:
         return sum(u.model_steps for u in self.units)
 
+    @property
+    def to_train(self) -> int:
+        return sum(len(u.configs) for u in self.units)
+
 
 def plan_missing(
-    configs: Sequence[TrainConfig], store: ResultStore | None, fresh: bool = False, label: str | None = None,
+    configs: Iterable[TrainConfig], store: ResultStore | None, fresh: bool = False, label: str | None = None,
     max_unit: int = MAX_UNIT,
 ) -> Plan:  # fmt: skip
     """The units that train the configs the store does not hold (all of them if ``fresh`` or no store);
-    duplicate configs are trained once."""
-    unique = list({config_hash(c): c for c in configs}.values())
-    stored = store.get_many(unique) if store is not None and not fresh else {}
-    missing = [c for c in unique if config_hash(c) not in stored]
+    duplicate configs are trained once. Each config is hashed once and only the stored keys are read."""
+    unique = {config_hash(c): c for c in configs}
+    stored = store.stored_hashes(unique) if store is not None and not fresh else set()
+    missing = [c for key, c in unique.items() if key not in stored]
     return Plan(plan_units(missing, label, max_unit), len(unique) - len(missing))
+
+
+def check_run_count(runs: int, what: str) -> None:
+    """Refuse a request for more than :data:`MAX_RUNS` runs before anything is built for it."""
+    if runs > MAX_RUNS:
+        raise ActlabError(
+            f"{what} is {runs:,} runs, more than the limit of {MAX_RUNS:,} for one request; "
+            f"use fewer seeds or values, or split it into several requests that share a --db"
+        )
 
 
 def run_missing(

@@ -5,6 +5,10 @@ asking for the same run again reuses the stored result instead of training it ag
 :meth:`ResultStore.put` commits in its own transaction: a process killed in the middle of a sweep loses
 only the work in flight.
 
+A store opened with ``create=False`` (the read-only ``actlab runs`` commands) refuses a file that does not
+exist instead of creating an empty one. An explicit path (an argument or ``$ACTLAB_DB``) whose folder does
+not exist is refused; only the default ``./actlab-runs/`` folder is created on demand.
+
 The file is checked before anything is written to it: a file that is not SQLite, an SQLite database that
 belongs to another program, a database from a newer actlab, or a damaged one raises
 :class:`~actlab.errors.ActlabError` and is left untouched.
@@ -97,6 +101,12 @@ def default_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
 
 
+def exists(path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether a results database (a non-empty file) is at ``path`` (default :func:`default_path`)."""
+    target = Path(path) if path is not None else default_path()
+    return target.is_file() and target.stat().st_size > 0
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One stored run: its config, metrics (name -> number) and training-loss history."""
@@ -163,17 +173,41 @@ class ResultStore:
     {'interp_mae': 0.01}
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> None:
+        """Open (or, with ``create``, create) the store at ``path``; default :func:`default_path`.
+
+        Raises :class:`~actlab.errors.ActlabError` when ``create`` is false and there is no database at the
+        path, or when an explicit path's folder does not exist (only the default folder is created).
+        """
         self.path = Path(path) if path is not None else default_path()
         memory = str(path) == ":memory:"
         if not memory:
             self._check_file()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not create and not exists(self.path):
+                raise ActlabError(
+                    f"no results database at {self.path}; run actlab compare or sweep first, or pass --db "
+                    f"(or ${ENV_VAR}) with the file they wrote"
+                )
+            self.check_folder(path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # only the default folder can be missing here
         try:
             self._db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
             self._open()
         except sqlite3.DatabaseError as err:
             raise self._damaged(err) from None
+
+    @staticmethod
+    def check_folder(path: str | os.PathLike[str] | None = None) -> None:
+        """Refuse an explicit path (an argument or ``$ACTLAB_DB``) whose folder does not exist; the default
+        ``./actlab-runs/`` may be missing (it is created when the store is opened)."""
+        if path is None and not os.environ.get(ENV_VAR):
+            return
+        target = Path(path) if path is not None else default_path()
+        if str(target) != ":memory:" and not target.parent.is_dir():
+            raise ActlabError(
+                f"cannot create results database {target}: folder {target.parent} does not exist (create it "
+                f"first, or leave out --db / ${ENV_VAR} to use ./{DEFAULT_PATH.as_posix()})"
+            )
 
     # -- opening -------------------------------------------------------------------------------------------
 
@@ -272,6 +306,17 @@ class ResultStore:
                 found[row[1]] = _record(row)
         return found
 
+    def stored_hashes(self, keys: Iterable[str]) -> set[str]:
+        """Which of the config hashes ``keys`` have a stored run (reads the keys only, not the runs)."""
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # SQLite limits the number of bound parameters
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(row[0] for row in self._query(f"SELECT config_hash FROM runs WHERE config_hash IN ({marks})",
+                                                       chunk))  # fmt: skip
+        return found
+
     def put(
         self, config: Any, metrics: Mapping[str, Any], losses: Sequence[float], label: str | None = None
     ) -> None:
@@ -305,7 +350,9 @@ class ResultStore:
         self, task: str | None = None, activation: str | None = None, label: str | None = None,
         limit: int | None = None,
     ) -> list[RunRecord]:  # fmt: skip
-        """Stored runs, oldest first, optionally filtered."""
+        """Stored runs, oldest first, optionally filtered; ``limit`` (at least 1): the first that many."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise ActlabError(f"limit must be a whole number >= 1, got {limit!r}; leave it out for every run")
         where, params = [], []
         for column, value in (("task", task), ("activation", activation), ("label", label)):
             if value is not None:
@@ -325,8 +372,9 @@ class ResultStore:
         if not rows:
             rows = self._query(f"SELECT {_COLUMNS} FROM runs WHERE config_hash LIKE ?", (ref + "%",))
         if len(rows) != 1:
-            problem = "no run" if not rows else f"{len(rows)} runs"
-            raise ActlabError(f"{problem} in {self.path} match {ref!r}; `actlab runs list` shows ids and hashes")
+            problem = "no run matches" if not rows else f"{len(rows)} runs match"
+            hint = "give more of the hash" if rows else "`actlab runs list` shows ids and hashes"
+            raise ActlabError(f"{problem} {ref!r} in {self.path}; {hint}")
         return _record(rows[0])
 
     def get_cached(self, key: str) -> dict[str, Any] | None:

@@ -17,8 +17,10 @@ A sweep file::
     steps = 1000
     batch_size = 128
 
-Unknown keys or values, an empty list and ``seeds <= 0`` are :class:`~actlab.errors.ActlabError` with the
-file's line number. :func:`expand` turns the grid into configs (validated by :class:`TrainConfig`);
+Unknown keys or values, an empty list, a value listed twice in one list and ``seeds <= 0`` are
+:class:`~actlab.errors.ActlabError` with the file's line number. A grid of more than
+:data:`~actlab.executor.MAX_RUNS` (100,000) runs is refused before any config is built. :func:`expand`
+(or :meth:`Sweep.configs`, one at a time) turns the grid into configs (validated by :class:`TrainConfig`);
 :func:`actlab.executor.plan_missing` groups them into work units for the vectorized trainer.
 """
 
@@ -28,11 +30,13 @@ import dataclasses
 import itertools
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from actlab.errors import ActlabError, closest
+from actlab.executor import MAX_RUNS, check_run_count
 from actlab.init import check_scheme
 from actlab.modules import get
 from actlab.tasks import get_task
@@ -66,16 +70,18 @@ class Sweep:
     def size(self) -> int:
         return math.prod(len(getattr(self, k)) for k in GRID_KEYS)
 
-    def expand(self) -> list[TrainConfig]:
-        """Every combination as a validated :class:`TrainConfig`, seeds innermost."""
-        return [
-            TrainConfig(
+    def configs(self) -> Iterator[TrainConfig]:
+        """Every combination as a validated :class:`TrainConfig`, seeds innermost, one at a time."""
+        for task, act, depth, width, init, lr, seed in itertools.product(
+            self.tasks, self.activations, self.depths, self.widths, self.inits, self.lrs, self.seeds
+        ):
+            yield TrainConfig(
                 task=task, activation=act, hidden=[width] * depth, init=init, lr=lr, seed=seed, **self.train
             )
-            for task, act, depth, width, init, lr, seed in itertools.product(
-                self.tasks, self.activations, self.depths, self.widths, self.inits, self.lrs, self.seeds
-            )
-        ]
+
+    def expand(self) -> list[TrainConfig]:
+        """Every combination as a validated :class:`TrainConfig`, seeds innermost."""
+        return list(self.configs())
 
 
 def load(path: Path) -> Sweep:
@@ -121,8 +127,17 @@ def parse(text: str, name: str = "sweep file") -> Sweep:
         "widths": _axis(grid, "widths", [defaults.hidden[0]], _positive_int, where),
         "inits": _axis(grid, "inits", [defaults.init], _init, where),
         "lrs": _axis(grid, "lrs", [defaults.lr], _positive_float, where),
-        "seeds": _seeds(grid["seeds"], where),
     }
+    seeds = grid["seeds"]
+    count = len(seeds) if isinstance(seeds, list) else seeds if isinstance(seeds, int) else 0
+    size = math.prod(len(values) for values in axes.values()) * count
+    if size > MAX_RUNS:  # before a list of 10**8 seeds, or of configs, is built
+        shape = " x ".join(f"{len(values)} {key}" for key, values in axes.items() if len(values) > 1)
+        try:
+            check_run_count(size, f"the grid ({shape + ' x ' if shape else ''}{count:,} seeds)")
+        except ActlabError as err:
+            raise where.error("grid", "seeds", str(err)) from None
+    axes["seeds"] = _seeds(seeds, where)
     return Sweep(**axes, train=_train(train, where), label=label)
 
 
@@ -135,12 +150,15 @@ def _axis(grid: dict[str, Any], key: str, default: list[Any], check: Any, where:
     values = grid[key] if isinstance(grid[key], list) else [grid[key]]
     if not values:
         raise where.error("grid", key, f"{key} is empty: the grid would have no runs; give at least one value")
-    checked = []
+    checked: list[Any] = []
     for value in values:
         try:
-            checked.append(check(value))
+            item = check(value)
         except ActlabError as err:
             raise where.error("grid", key, f"{key}: {err}", value) from None
+        if item in checked:
+            raise where.error("grid", key, f"{key}: {value!r} is listed twice; list each value once", value)
+        checked.append(item)
     return checked
 
 
@@ -152,10 +170,14 @@ def _seeds(value: Any, where: _Locator) -> list[int]:
     if isinstance(value, list):
         if not value:
             raise where.error("grid", "seeds", "seeds is empty: the grid would have no runs; give a count > 0")
+        seen: set[int] = set()
         for seed in value:
             if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
                 raise where.error("grid", "seeds", f"seed {seed!r} must be a whole number >= 0", seed)
-        return list(dict.fromkeys(value))
+            if seed in seen:
+                raise where.error("grid", "seeds", f"seed {seed} is listed twice; list each seed once", seed)
+            seen.add(seed)
+        return list(value)
     raise where.error("grid", "seeds", f"seeds must be a count or a list of whole numbers, got {value!r}")
 
 

@@ -6,10 +6,11 @@ import csv
 import io
 import json
 import math
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -38,11 +39,16 @@ from actlab.cli._train_options import (
 from actlab.errors import ActlabError
 from actlab.plain import plain
 from actlab.stats import Estimate
-from actlab.store import DEFAULT_PATH, ENV_VAR, ResultStore, RunRecord
+from actlab.store import DEFAULT_PATH, ENV_VAR, ResultStore, RunRecord, default_path, exists
+
+if TYPE_CHECKING:  # the executor imports PyTorch: only the commands that train load it
+    from actlab.executor import Plan
 
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()})."),
+    typer.Option(
+        "--db", help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()}); its folder must exist."
+    ),
 ]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
@@ -105,8 +111,11 @@ def compare(
     target_loss: TargetLossOpt = None,
     reach: Annotated[
         float | None,
-        typer.Option("--reach", help="Loss for the 'steps to reach' column (default 0.01 regression, 0.1 "
-                     "classification); training goes on past it (--target-loss stops it)."),
+        typer.Option(
+            "--reach",
+            help="Loss (> 0) for the 'reached' and 'steps to' columns (default 0.01 regression, 0.1 "
+            "classification); training goes on past it (--target-loss stops it).",
+        ),
     ] = None,
     db: DbOpt = None,
     fresh: FreshOpt = False,
@@ -118,30 +127,48 @@ def compare(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare activations over many seeds: mean and 95 % interval of errors, loss, speed, dead units."""
+    from actlab.comparison import check_request
     from actlab.comparison import compare as run_compare
     from actlab.executor import LocalExecutor
 
     if seeds <= 0:
         raise ActlabError(f"--seeds must be at least 1, got {seeds}")
+    names = activations.split(",")
+    for position, name in enumerate(names, start=1):
+        if not name.strip():
+            raise ActlabError(f"--activations {activations!r}: item {position} of {len(names)} is empty; give "
+                              f"comma-separated names without gaps, such as relu,tanh")  # fmt: skip
+    if reach is not None and not (math.isfinite(reach) and reach > 0):
+        raise ActlabError(f"--reach must be a number > 0 (a training loss such as 0.01), got {reach}")
     config = config_from_options(
         task=task, hidden=hidden_widths(hidden, ctx.args), steps=steps, lr=lr, batch_size=batch_size,
         optimizer=optimizer, momentum=momentum, init=init, bias_init=bias_init, range=train_range,
         extrap_range=extrap_range, noise=noise, target_loss=target_loss,
     )  # fmt: skip
+    check_request(config.task, names, seeds, config, reach)  # before the database is created
     if out is not None and out.exists() and not out.is_dir():
         raise ActlabError(f"--out {out} is a file; give a folder")
-    with ResultStore(db) as store, model_step_bar(f"compare {config.task}", quiet) as update:
-        result = run_compare(config.task, activations.split(","), seeds, config, target_loss=reach, store=store,
-                             fresh=fresh, executor=LocalExecutor(threads), progress=update,
-                             label=f"compare {config.task}")  # fmt: skip
+    if out is not None and not out.parent.is_dir():
+        raise ActlabError(f"cannot write to {out}: folder {out.parent} does not exist (create it first)")
+    with ResultStore(db) as store:
+        before = store.count()
+        try:
+            with model_step_bar(f"compare {config.task}", quiet) as update:
+                result = run_compare(config.task, names, seeds, config, target_loss=reach, store=store, fresh=fresh,
+                                     executor=LocalExecutor(threads), progress=update,
+                                     label=f"compare {config.task}")  # fmt: skip
+        except KeyboardInterrupt:
+            kept = max(0, store.count() - before)
+            _interrupted(f"{_n(kept, 'new run')} stored in {store.path} before it")
         db_path = store.path
     written = _write_outputs(result, out) if out is not None else []
     if as_json:
         emit_json({**result.to_dict(), "db": str(db_path), "files": [str(p) for p in written]})
         return
-    console.print(_compare_table(result))
-    console.print(f"mean±half-width of the 95 % interval ({result.method}); s/run: each run's share of its "
-                  f"vectorized group's time. Trained {result.trained} runs, reused {result.reused} from {db_path}",
+    _print_table(_compare_table(result))
+    console.print(f"Each cell: the mean over seeds, under it ± the half-width of its 95 % interval ({result.method});"
+                  f" reached: runs whose loss got to the target; s/run: each run's share of its vectorized group's "
+                  f"time. Trained {_n(result.trained, 'run')}, reused {result.reused} from {db_path}",
                   highlight=False)  # fmt: skip
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
@@ -149,12 +176,25 @@ def compare(
         console.print(f"wrote {path}", highlight=False)
 
 
+def _n(count: int, noun: str) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _interrupted(kept: str) -> None:
+    """Ctrl-C: one line on stderr saying what was kept and how to go on, and exit code 130."""
+    sys.stderr.write(f"actlab: error: interrupted; {kept}; rerun the same command to resume (stored runs "
+                     f"are reused)\n")  # fmt: skip
+    raise typer.Exit(130)
+
+
 def _pm(e: Estimate, digits: int = 3, scale: float = 1.0) -> str:
-    """``mean±half-width``; the mean alone when there is no interval (one seed) or it is 0 (all equal)."""
+    """The mean, and under it ``±half-width``; the mean alone when there is no interval (one seed) or it is
+    0 (all equal). Two lines keep the columns narrow enough for 80 columns without cutting a number."""
     if e.n == 0:
         return "—"
     mean = _g(e.mean * scale, digits)
-    return mean if math.isnan(e.ci95) or e.ci95 == 0 else f"{mean}±{_g(e.ci95 * scale, 2)}"
+    return mean if math.isnan(e.ci95) or e.ci95 == 0 else f"{mean}\n±{_g(e.ci95 * scale, 2)}"
 
 
 def _g(value: float, digits: int) -> str:
@@ -166,17 +206,45 @@ def _g(value: float, digits: int) -> str:
 
 def _compare_table(result: Any) -> Table:
     metric = "MAE" if result.metric == "mae" else "accuracy"
-    table = Table(title=f"{result.task}: {len(result.stats)} activations, {result.stats[0].seeds} seeds each, "
-                        f"hidden {' '.join(map(str, result.base_config.hidden))}, {result.base_config.steps} steps")
-    for column in ("activation", f"interp {metric}", f"extrap {metric}", "final loss",
-                   f"steps to ≤{result.target_loss:g}", "dead %", "s/run"):  # fmt: skip
-        table.add_column(column, justify="left" if column == "activation" else "right")
+    seeds = result.stats[0].seeds
+    table = Table(title=f"{result.task}: {_n(len(result.stats), 'activation')}, {_n(seeds, 'seed')} each, "
+                        f"hidden {' '.join(map(str, result.base_config.hidden))}, "
+                        f"{_n(result.base_config.steps, 'step')}")  # fmt: skip
+    target = f"≤{result.target_loss:g}"
+    for column in ("activation", f"interp\n{metric}", f"extrap\n{metric}", "final\nloss", f"reached\n{target}",
+                   f"steps to\n{target}", "dead\n%", "s/run"):  # fmt: skip
+        # Headers are split by hand and nothing wraps, so that a column is as wide as its widest value. Fold,
+        # never "…": should the table not fit a terminal after all, a value goes on in the next line.
+        table.add_column(column, justify="left" if column == "activation" else "right", overflow="fold",
+                         no_wrap=True)  # fmt: skip
     for s in result.stats:
-        steps = f"{_pm(s.steps_to_target, 4)} ({s.reached}/{s.seeds})" if s.reached else f"never (0/{s.seeds})"
         name = s.activation + (f" ({s.diverged} diverged)" if s.diverged else "")
-        table.add_row(name, _pm(s.interp), _pm(s.extrap), _pm(s.final_loss), steps,
+        steps = _pm(s.steps_to_target, 4) if s.reached else "never"
+        table.add_row(name, _pm(s.interp), _pm(s.extrap), _pm(s.final_loss), f"{s.reached}/{s.seeds}", steps,
                       _pm(s.dead_fraction, 2, 100), _pm(s.seconds, 2))  # fmt: skip
     return table
+
+
+def _print_table(table: Table) -> None:
+    """Print a table whole, never cutting a value. Into a pipe or file it is as wide as its widest cells,
+    even wider than ``COLUMNS``. On a terminal too narrow for it, the widest cells (a long activation spec
+    first) fold onto further lines rather than being cut or run past the edge."""
+    from rich.measure import Measurement
+
+    needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    if needed <= console.width:
+        console.print(table)
+    elif console.is_terminal:
+        for column in table.columns:
+            column.no_wrap = False  # Rich crops a no_wrap cell that does not fit; a wrapping one folds
+        console.print(table)
+    else:
+        width = console.width
+        console.width = needed  # print(width=...) cannot go beyond the console's width
+        try:
+            console.print(table)
+        finally:
+            console.width = width
 
 
 def _write_outputs(result: Any, out: Path) -> list[Path]:
@@ -236,34 +304,60 @@ def sweep(
     from actlab.sweep import load
 
     spec = load(file)
-    configs = spec.expand()
+    label = spec.label or file.stem
+    if dry_run:  # count and plan; create nothing, not even the database
+        path = db if db is not None else default_path()
+        ResultStore.check_folder(db)
+        if exists(path):
+            with ResultStore(db, create=False) as store:
+                plan = plan_missing(spec.configs(), store, fresh, label)
+        else:
+            plan = plan_missing(spec.configs(), None, fresh, label)
+        _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
+        return
     with ResultStore(db) as store:
-        plan = plan_missing(configs, store, fresh, spec.label or file.stem)
-        summary = {"file": str(file), "label": spec.label or file.stem, "runs": len(configs),
-                   "stored": plan.reused, "to_train": sum(len(u.configs) for u in plan.units),
-                   "units": len(plan.units), "model_steps": plan.model_steps, "db": str(store.path)}  # fmt: skip
-        if not as_json and not dry_run:
-            err_console.print(f"{file}: {len(configs)} runs, {plan.reused} already stored, "
-                              f"{summary['to_train']} to train in {len(plan.units)} units", highlight=False)
-        if not dry_run and plan.units:
-            with model_step_bar(f"sweep {file.stem}", quiet) as update:
-                done = 0
+        committed, reused = 0, 0
+        try:
+            plan = plan_missing(spec.configs(), store, fresh, label)
+            reused = plan.reused
+            if not as_json:
+                err_console.print(f"{file}: {_n(spec.size, 'run')}, {plan.reused} already stored, "
+                                  f"{plan.to_train} to train in {_n(len(plan.units), 'unit')}",
+                                  highlight=False, soft_wrap=True)  # fmt: skip
+            if plan.units:
+                with model_step_bar(f"sweep {file.stem}", quiet) as update:
+                    done = 0
 
-                def advance(steps: int) -> None:
-                    nonlocal done
-                    done += steps
-                    update(done, plan.model_steps)
+                    def advance(steps: int) -> None:
+                        nonlocal done
+                        done += steps
+                        update(done, plan.model_steps)
 
-                update(0, plan.model_steps)
-                run_missing(plan, store, LocalExecutor(threads), advance)
-        summary["trained"] = 0 if dry_run else summary["to_train"]
+                    def on_unit(unit: Any, outcomes: list[Any]) -> None:
+                        nonlocal committed
+                        committed += len(outcomes)
+
+                    update(0, plan.model_steps)
+                    run_missing(plan, store, LocalExecutor(threads), advance, on_unit)
+        except KeyboardInterrupt:
+            stored = reused + committed
+            _interrupted(f"{stored:,} of {_n(spec.size, 'run')} of {file} are stored in {store.path} "
+                         f"({committed:,} trained just now)")  # fmt: skip
+        path = store.path
+    _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
+
+
+def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_run: bool, as_json: bool) -> None:
+    summary = {"file": str(file), "label": label, "runs": runs, "stored": plan.reused, "to_train": plan.to_train,
+               "units": len(plan.units), "model_steps": plan.model_steps, "db": str(db),
+               "trained": 0 if dry_run else plan.to_train}  # fmt: skip
     if as_json:
         emit_json(summary)
         return
     verb = "would train" if dry_run else "trained"
-    console.print(f"{summary['runs']} runs: {summary['stored']} reused, {verb} {summary['to_train']} "
-                  f"in {summary['units']} units; results in {summary['db']}  (actlab runs list --label "
-                  f"'{summary['label']}')", highlight=False)  # fmt: skip
+    console.print(f"{_n(runs, 'run')}: {summary['stored']} reused, {verb} {summary['to_train']} in "
+                  f"{_n(summary['units'], 'unit')}; results in {db}  (actlab runs list --label '{label}')",
+                  highlight=False, soft_wrap=True)  # fmt: skip
 
 
 # --- runs -------------------------------------------------------------------------------------------------
@@ -283,22 +377,26 @@ def runs_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Stored runs: id, hash, task, activation, seed, errors."""
-    with ResultStore(db) as store:
+    if limit is not None and limit < 1:
+        raise ActlabError(f"--limit must be at least 1, got {limit}; leave it out to list every run")
+    with ResultStore(db, create=False) as store:
         records = store.runs(task, activation, label, limit)
         path = store.path
     if as_json:
         emit_json([r.summary() for r in records])
         return
-    table = Table(title=f"{len(records)} runs in {path}")
+    table = Table(title=f"{_n(len(records), 'run')} in {path}")
     for column in ("id", "hash", "task", "activation", "hidden", "seed", "interp", "extrap", "label"):
-        table.add_column(column, justify="right" if column in ("id", "seed", "interp", "extrap") else "left")
+        number = column in ("id", "seed", "interp", "extrap")
+        table.add_column(column, justify="right" if number else "left", overflow="fold",
+                         no_wrap=number or column == "hash")  # fmt: skip
     for r in records:
         interp = r.metrics.get("interp_mae", r.metrics.get("accuracy"))
         extrap = r.metrics.get("extrap_mae", r.metrics.get("extrap_accuracy"))
         table.add_row(str(r.id), r.config_hash[:10], r.task, r.activation,
                       " ".join(map(str, r.config.get("hidden", []))), str(r.seed), _num(interp), _num(extrap),
                       r.label or "")  # fmt: skip
-    console.print(table)
+    _print_table(table)
 
 
 def _num(value: Any) -> str:
@@ -312,7 +410,7 @@ def runs_show(
     as_json: JsonOpt = False,
 ) -> None:
     """One run in full: config, metrics and the loss curve's ends."""
-    with ResultStore(db) as store:
+    with ResultStore(db, create=False) as store:
         record = store.find(ref)
     data = {**record.summary(), "config": record.config, "losses": record.losses}
     if as_json:
@@ -342,14 +440,14 @@ def runs_export(
         raise ActlabError(f"cannot export to {path}: use a file name ending in .csv or .json")
     if not path.parent.is_dir():
         raise ActlabError(f"cannot write {path}: folder {path.parent} does not exist (create it first)")
-    with ResultStore(db) as store:
+    with ResultStore(db, create=False) as store:
         records = store.runs(task, activation, label)
     if path.suffix.lower() == ".csv":
         _write_csv(path, [_run_row(r) for r in records])
     else:
         data = [{**r.summary(), "config": r.config, "losses": r.losses} for r in records]
         path.write_text(json.dumps(plain(data), indent=1) + "\n", encoding="utf-8")
-    console.print(f"wrote {len(records)} runs to {path}", highlight=False)
+    console.print(f"wrote {_n(len(records), 'run')} to {path}", highlight=False)
 
 
 @runs_app.command("gc")
@@ -359,11 +457,11 @@ def runs_gc(
     as_json: JsonOpt = False,
 ) -> None:
     """Delete runs stored by other actlab versions (their keys can never match again) and compact the file."""
-    with ResultStore(db) as store:
+    with ResultStore(db, create=False) as store:
         removed = store.gc(dry_run=dry_run)
         left, path = store.count(), store.path
     if as_json:
         emit_json({"removed": 0 if dry_run else removed, "stale": removed, "kept": left, "db": str(path)})
         return
     verb = "would remove" if dry_run else "removed"
-    console.print(f"{verb} {removed} runs from other versions; {left} runs in {path}", highlight=False)
+    console.print(f"{verb} {_n(removed, 'run')} from other versions; {_n(left, 'run')} in {path}", highlight=False)
