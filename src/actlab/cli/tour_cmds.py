@@ -18,23 +18,19 @@ from actlab.errors import ActlabError
 from actlab.store import ResultStore, default_path
 from actlab.tour.config import TourConfig
 from actlab.tour.model import Section, Table, TourResult
-from actlab.tour.report import VERDICT_COLOURS, summary_table, write_report
+from actlab.tour.report import VERDICT_COLOURS, summary_table, verdict_colour, words, write_report
 from actlab.tour.runner import SECTIONS, run_tour
-from actlab.tour.text import LANGS, TEXT, say
-
-
-def _header(lang: str, label: str) -> str:
-    return TEXT[label][lang] if label in TEXT else label
+from actlab.tour.text import LANGS, say
 
 
 def _rich_table(table: Table, lang: str) -> RichTable:
     out = RichTable(show_lines=False)
     for column in table.columns:
-        out.add_column(escape(_header(lang, column)), overflow="fold")
+        out.add_column(escape(words(lang, column)), overflow="fold")
     for row in table.rows:
-        cells = [escape(_header(lang, str(c))) for c in row]
+        cells = [escape(words(lang, str(c))) for c in row]
         if table.columns and table.columns[-1] == "col.verdict":
-            colour = next((c for v, c in VERDICT_COLOURS.items() if say(lang, v) == row[-1]), "white")
+            colour = verdict_colour(lang, str(row[-1]), "white")
             cells[-1] = f"[bold {colour}]{cells[-1]}[/]"
         out.add_row(*cells)
     return out

@@ -29,9 +29,14 @@ pre{background:#f6f8fa;padding:8px;overflow-x:auto;font-size:.88em}
 """
 
 
-def _words(lang: str, key: str) -> str:
-    """A header or caption: a text key when one exists, otherwise the literal label."""
+def words(lang: str, key: str) -> str:
+    """A header, cell or caption: a text key when one exists, otherwise the literal label."""
     return TEXT[key][lang] if key in TEXT else key
+
+
+def verdict_colour(lang: str, text: str, default: str) -> str:
+    """The colour of a verdict shown as ``text`` in ``lang`` (``default`` for any other cell)."""
+    return next((c for v, c in VERDICT_COLOURS.items() if say(lang, v) == text), default)
 
 
 def _verdict(lang: str, claim: Claim) -> str:
@@ -62,14 +67,14 @@ def _ordered(result: TourResult) -> list[Section]:
 
 
 def _html_table(table: Table, lang: str, verdict_column: bool = False) -> str:
-    head = "".join(f"<th>{html.escape(_words(lang, c))}</th>" for c in table.columns)
+    head = "".join(f"<th>{html.escape(words(lang, c))}</th>" for c in table.columns)
     body = []
     for row in table.rows:
         cells = []
         for i, cell in enumerate(row):
-            text = html.escape(_words(lang, str(cell)))
+            text = html.escape(words(lang, str(cell)))
             if verdict_column and i == len(row) - 1:
-                colour = next((c for v, c in VERDICT_COLOURS.items() if say(lang, v) == cell), "#59636e")
+                colour = verdict_colour(lang, str(cell), "#59636e")
                 text = f'<span class="verdict" style="background:{colour}">{text}</span>'
             cells.append(f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -126,9 +131,9 @@ def _md_cell(value: object) -> str:
 
 
 def _md_table(table: Table, lang: str) -> str:
-    lines = ["| " + " | ".join(_md_cell(_words(lang, c)) for c in table.columns) + " |",
+    lines = ["| " + " | ".join(_md_cell(words(lang, c)) for c in table.columns) + " |",
              "|" + "---|" * len(table.columns)]  # fmt: skip
-    lines += ["| " + " | ".join(_md_cell(_words(lang, str(c))) for c in row) + " |" for row in table.rows]
+    lines += ["| " + " | ".join(_md_cell(words(lang, str(c))) for c in row) + " |" for row in table.rows]
     return "\n".join(lines)
 
 
