@@ -83,8 +83,8 @@ def run_unit(unit: WorkUnit, advance: Advance | None = None, threads: int | None
 
 
 class LocalExecutor:
-    """Runs the units in order, in this process, with ``threads`` intra-op threads (see
-    :func:`actlab.train_many`: 1 suits a shared machine, ``None`` keeps PyTorch's setting)."""
+    """Runs the units in order, in this process, each with ``threads`` worker threads (see
+    :func:`actlab.train_many`; ``None``: one worker with PyTorch's own intra-op setting)."""
 
     def __init__(self, threads: int | None = 1) -> None:
         self.threads = threads

@@ -1,12 +1,13 @@
 """The vectorized trainer: many networks of one shape trained together as one batched computation.
 
 ``M`` networks with the same task, widths, batch size, optimizer and step count (they may differ in seed,
-activation, init scheme and learning rate) become one :class:`StackedMLP`: layer ``l``'s weights are one
-tensor ``(M, out, in)``, its biases ``(M, 1, out)``, and a training step is a few batched matmuls
-(``torch.baddbmm``) instead of ``M`` small ones, so the per-call framework overhead is paid once for all
-``M``. Each network's loss is the mean over its own batch and the total is their sum, so each network's
-gradient is exactly its own; Adam and SGD act elementwise, so one update over the stacked tensors with one
-learning rate per network equals ``M`` separate updates.
+activation, init scheme and learning rate) train as one :class:`~actlab.stacked.StackedMLP`: a step is a
+few batched matmuls over stacked weights (:class:`~actlab.stacked.StackedStep`) and one optimizer update of
+the stacked tensors (:mod:`actlab.stacked_optim`) instead of ``M`` small steps, so the per-call framework
+overhead is paid once for many networks. Networks share nothing, so each one's gradient and update are
+exactly its own. With ``threads=N`` the networks of a group are split among ``N`` worker threads (whole
+chunks each, one intra-op thread each) that train their parts independently: no thread waits for another
+between operations, which is what makes a second core pay off even on a busy machine.
 
 Every network follows :func:`actlab.train`'s determinism contract (see :mod:`actlab.training`) and reuses
 its pieces: :func:`~actlab.training.make_task`, :func:`~actlab.training.build_model` for the initial
@@ -15,25 +16,26 @@ stopping rules, and :func:`~actlab.evaluation.evaluate` on the final network. On
 (a batched matmul sums in another order than ``nn.Linear``): the tests compare loss curves, weights and
 metrics with :func:`actlab.train` network by network (see :data:`RTOL`).
 
-Why stacked ``baddbmm``: measured in ``benchmarks/bench_vectorized.py`` on 128 networks, ``torch.func``
-(``stack_module_state`` + ``vmap`` over ``functional_call``, the same batched matmuls with more dispatch) was
-13 % slower; ``torch.compile`` was 21 % faster per step once compiled, but compiling took 16 s and every new
-group shape or activation mix compiles again, longer than a typical comparison trains. Figures in
-BENCHMARKS.md.
+Why hand-written stacked matmuls: measured in ``benchmarks/bench_vectorized.py`` on 128 networks,
+``torch.func`` (``stack_module_state`` + ``vmap`` over ``functional_call``, the same batched matmuls with
+autograd and more dispatch) and autograd over stacked ``baddbmm`` were both slower; ``torch.compile`` was
+faster per step than autograd once compiled, but compiling took 16 s and every new group shape or
+activation mix compiles again, longer than a typical comparison trains. Figures in BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from actlab.callbacks import Callback
@@ -41,6 +43,8 @@ from actlab.errors import ActlabError
 from actlab.evaluation import EVAL_POINTS, EVAL_SEEDS, evaluate
 from actlab.model import MLP
 from actlab.modules import get
+from actlab.stacked import StackedMLP, StackedStep, chunk_bounds, networks_per_chunk
+from actlab.stacked_optim import StackedAdam, StackedSGD
 from actlab.tasks import Task
 from actlab.training import (
     BATCH_SEED_OFFSET,
@@ -58,6 +62,15 @@ DATA_CHUNK_BYTES = 16 * 2**20  # training batches are drawn this many bytes at a
 VARYING = ("seed", "activation", "init", "bias_init", "lr")  # fields that may differ within a group
 
 Progress = Callable[[int], None]  # called with the number of model-steps just finished
+MAX_DEFAULT_THREADS = 8  # default_threads() never exceeds this
+
+
+def default_threads() -> int:
+    """The CPU cores this process may run on (at most :data:`MAX_DEFAULT_THREADS`): the worker threads
+    ``actlab compare``, ``actlab sweep`` and the tour give :func:`train_many` by default."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+; else the affinity mask
+    cores = counter() if counter else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return max(1, min(cores or os.cpu_count() or 1, MAX_DEFAULT_THREADS))
 
 
 def group_key(config: TrainConfig) -> str:
@@ -100,21 +113,24 @@ def train_many(
         configs: the runs.
         callbacks: told about each group: ``on_train_start(stacked, configs)``, then per step
             ``on_before_step(step, stacked)`` and ``on_step_end(step, mean_loss, stacked)`` with the
-            :class:`StackedMLP` and the mean loss of the networks still training, and finally
-            ``on_train_end(stacked, results)``.
+            :class:`~actlab.stacked.StackedMLP` and the mean loss of the networks still training, and
+            finally ``on_train_end(stacked, results)``. A group with callbacks trains on one thread.
         progress: called after each step with the number of model-steps it finished.
         on_diverge: ``"raise"``: an :class:`~actlab.errors.ActlabError` like :func:`actlab.train` when a
             loss becomes NaN or infinite. ``"keep"``: freeze that network, train the others on, and return
             it with NaN metrics and ``diverged_step`` set (what a comparison wants).
-        threads: PyTorch's intra-op threads while training (restored afterwards); ``None`` leaves the
-            setting alone. One by default: on an idle 2-core machine a second thread gained 1.4x, but on a
-            busy one every op waits for a descheduled OpenMP thread, and 2 threads ran 3x to 46x slower than
-            one (BENCHMARKS.md).
+        threads: worker threads per group, each training whole chunks of its networks with one PyTorch
+            intra-op thread (PyTorch's setting is restored afterwards); ``None``: one worker with PyTorch's
+            setting as it is. Workers never wait for each other between operations, unlike PyTorch's own
+            intra-op threads (on a busy machine every parallel op waits for a descheduled OpenMP thread:
+            2 intra-op threads ran 3x to 46x slower than one there; BENCHMARKS.md).
     """
     if on_diverge not in ("raise", "keep"):
         raise ValueError(f"on_diverge must be 'raise' or 'keep', not {on_diverge!r}")
-    with intra_op_threads(threads):
-        return _train_many(configs, callbacks, progress, on_diverge)
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be at least 1, not {threads}")
+    with intra_op_threads(None if threads is None else 1):
+        return _train_many(configs, callbacks, progress, on_diverge, threads)
 
 
 @contextmanager
@@ -130,7 +146,11 @@ def intra_op_threads(threads: int | None) -> Iterator[None]:
 
 
 def _train_many(
-    configs: Sequence[TrainConfig], callbacks: Sequence[Callback], progress: Progress | None, on_diverge: str
+    configs: Sequence[TrainConfig],
+    callbacks: Sequence[Callback],
+    progress: Progress | None,
+    on_diverge: str,
+    threads: int | None,
 ) -> list[TrainResult]:
     results: dict[int, TrainResult] = {}
     groups: dict[str, list[int]] = {}
@@ -141,167 +161,9 @@ def _train_many(
         else:
             results[i] = _alone(config, callbacks, progress, on_diverge)
     for members in groups.values():
-        trained = _train_group([configs[i] for i in members], callbacks, progress, on_diverge)
+        trained = _train_group([configs[i] for i in members], callbacks, progress, on_diverge, threads)
         results.update(zip(members, trained, strict=True))
     return [results[i] for i in range(len(configs))]
-
-
-# --- the stacked network ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Kind:
-    """Networks ``start:stop`` (contiguous once sorted) share their activations: one module per hidden layer."""
-
-    start: int
-    stop: int
-    modules: tuple[nn.Module, ...]
-
-
-class StackedMLP(nn.Module):
-    """``M`` networks of one :class:`~actlab.model.MLP` shape as one module.
-
-    ``weights[l]`` has shape ``(M, out_l, in_l)`` (``nn.Linear``'s layout, one per network) and
-    ``biases[l]`` ``(M, 1, out_l)``. ``forward`` maps ``(M, B, in)`` to ``(M, B, out)``: per layer
-    ``z = h Wᵀ + b`` (:class:`StackedLinear`), and after each hidden layer the activation. Networks with the
-    same activations form a :class:`Kind`; with several kinds, the inputs and parameters are split into
-    per-kind views and each kind runs its own chain, so that no hidden-sized tensor is ever concatenated
-    (a concatenation and its backward cost as much as a matmul here).
-    """
-
-    def __init__(self, models: Sequence[MLP], specs: Sequence[Sequence[str]]) -> None:
-        super().__init__()
-        per_model = [m.linears() for m in models]
-        depth = len(per_model[0])
-        self.weights = nn.ParameterList(
-            nn.Parameter(torch.stack([ls[k].weight.detach() for ls in per_model])) for k in range(depth)
-        )
-        self.biases = nn.ParameterList(
-            nn.Parameter(torch.stack([ls[k].bias.detach() for ls in per_model]).unsqueeze(1))
-            for k in range(depth)
-        )
-        self.kinds = kinds_of([tuple(s) for s in specs])
-
-    def forward(self, x: Tensor) -> Tensor:
-        if len(self.kinds) == 1:
-            return self._chain(x, list(self.weights), list(self.biases), self.kinds[0].modules)
-        sizes = [k.stop - k.start for k in self.kinds]
-        weights = [w.split(sizes) for w in self.weights]
-        biases = [b.split(sizes) for b in self.biases]
-        return torch.cat([
-            self._chain(part, [w[i] for w in weights], [b[i] for b in biases], kind.modules)
-            for i, (kind, part) in enumerate(zip(self.kinds, x.split(sizes), strict=True))
-        ])  # fmt: skip
-
-    @staticmethod
-    def _chain(h: Tensor, weights: list[Tensor], biases: list[Tensor], modules: Sequence[nn.Module]) -> Tensor:
-        for weight, bias, act in zip(weights, biases, modules, strict=False):
-            h = act(StackedLinear.apply(h, weight, bias))  # (m, B, width)
-        return StackedLinear.apply(h, weights[-1], biases[-1])  # (m, B, out)
-
-    @torch.no_grad()
-    def write_back(self, models: Sequence[MLP]) -> None:
-        """Copy each network's current parameters into its :class:`~actlab.model.MLP`."""
-        for i, model in enumerate(models):
-            for k, layer in enumerate(model.linears()):
-                layer.weight.copy_(self.weights[k][i])
-                layer.bias.copy_(self.biases[k][i, 0])
-
-
-def kinds_of(specs: Sequence[tuple[str, ...]]) -> list[Kind]:
-    """Runs of networks with equal per-layer activation specs, one module per layer each."""
-    out: list[Kind] = []
-    for i, spec in enumerate(specs):
-        if out and specs[out[-1].start] == spec:
-            out[-1] = Kind(out[-1].start, i + 1, out[-1].modules)
-        else:
-            out.append(Kind(i, i + 1, tuple(get(s) for s in spec)))
-    return out
-
-
-class StackedLinear(torch.autograd.Function):
-    """``z = h Wᵀ + b`` for ``M`` networks at once: ``h (M, B, in)``, ``W (M, out, in)``, ``b (M, 1, out)``.
-
-    The same products as autograd through ``baddbmm``, but each computed in the orientation that the
-    batched-matmul kernels handle well: a product whose result has 1 or 2 columns (the output layer's
-    weight gradient, the input layer's) is slow on CPU, as slow as a 32 x 32 layer, so ``∂W`` is computed
-    as ``gᵀh`` or ``(hᵀg)ᵀ``, whichever has more columns, and a rank-1 ``∂h = g W`` (one output) is a
-    broadcast product.
-    """
-
-    @staticmethod
-    def forward(ctx: Any, h: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
-        ctx.save_for_backward(h, weight)
-        return torch.baddbmm(bias, h, weight.transpose(1, 2))
-
-    @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> tuple[Tensor | None, Tensor, Tensor]:  # grad: (M, B, out)
-        h, weight = ctx.saved_tensors
-        n_out, n_in = weight.shape[1:]
-        if n_in >= n_out:
-            grad_w = torch.bmm(grad.transpose(1, 2), h)  # (M, out, in)
-        else:
-            grad_w = torch.bmm(h.transpose(1, 2), grad).transpose(1, 2)
-        grad_h = None
-        if ctx.needs_input_grad[0]:
-            grad_h = grad * weight if n_out == 1 else torch.bmm(grad, weight)  # (M, B, in)
-        return grad_h, grad_w, grad.sum(dim=1, keepdim=True)
-
-
-# --- optimizers over stacked parameters, one learning rate per network -------------------------------------
-
-
-class StackedAdam:
-    """``torch.optim.Adam``'s update with its defaults (betas 0.9, 0.999; eps 1e-8), written out so that the
-    learning rate can differ per network; the operations are PyTorch's own, in its order."""
-
-    def __init__(self, params: Sequence[Tensor], lrs: Sequence[float]) -> None:
-        self.params, self.lrs, self.t = list(params), list(lrs), 0
-        self.beta1, self.beta2, self.eps = 0.9, 0.999, 1e-8
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
-
-    @torch.no_grad()
-    def step(self, frozen: Tensor | None) -> None:
-        self.t += 1
-        bias_correction1 = 1 - self.beta1**self.t
-        bias_correction2_sqrt = (1 - self.beta2**self.t) ** 0.5
-        neg_step = torch.tensor([-lr / bias_correction1 for lr in self.lrs])  # (M,)
-        for p, m, v in zip(self.params, self.m, self.v, strict=True):
-            g = p.grad
-            m.lerp_(g, 1 - self.beta1)
-            v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
-            denom = (v.sqrt() / bias_correction2_sqrt).add_(self.eps)
-            _apply(p, (m * _per_model(neg_step, p)).div_(denom), frozen)  # addcdiv's order: (s·m) / d
-
-
-class StackedSGD:
-    """``torch.optim.SGD(lr, momentum)``'s update (no dampening, weight decay or Nesterov), per-network lr."""
-
-    def __init__(self, params: Sequence[Tensor], lrs: Sequence[float], momentum: float) -> None:
-        self.params, self.momentum = list(params), momentum
-        self.neg_lr = torch.tensor([-lr for lr in lrs])
-        self.buffers: list[Tensor | None] = [None] * len(self.params)
-
-    @torch.no_grad()
-    def step(self, frozen: Tensor | None) -> None:
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if self.momentum != 0:
-                buf = self.buffers[i]
-                buf = g.clone() if buf is None else buf.mul_(self.momentum).add_(g)
-                self.buffers[i] = g = buf
-            _apply(p, g * _per_model(self.neg_lr, p), frozen)
-
-
-def _per_model(values: Tensor, like: Tensor) -> Tensor:
-    return values.view(-1, *([1] * (like.dim() - 1)))
-
-
-def _apply(p: Tensor, update: Tensor, frozen: Tensor | None) -> None:
-    if frozen is not None:  # where, not a multiply: a diverged network's update is NaN, and NaN · 0 = NaN
-        update = torch.where(_per_model(frozen, p), 0.0, update)
-    p.add_(update)
 
 
 # --- data -------------------------------------------------------------------------------------------------
@@ -344,61 +206,163 @@ def batches(configs: Sequence[TrainConfig], task: Task, steps: int) -> Iterator[
             yield x[j], y[j]
 
 
-def per_model_loss(task: Task, out: Tensor, y: Tensor) -> Tensor:
-    """Each network's loss ``(M,)``: the mean over its batch of :func:`~actlab.training.loss_fn`'s loss."""
-    if task.kind == "classification":
-        m, b, c = out.shape
-        return F.cross_entropy(out.reshape(m * b, c), y.reshape(m * b), reduction="none").view(m, b).mean(1)
-    return (out - y).square().mean(dim=(1, 2))
-
-
 # --- training ---------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _Outcome:
+    """What one stack's training loop leaves behind (the networks' parameters are written back)."""
+
+    stacked: StackedMLP
+    history: Tensor  # (steps, networks): each step's loss per network
+    last: list[int]  # each network's last step taken
+    diverged: dict[int, int]  # network -> the step whose loss was not finite
+    start: float  # perf_counter at the first and after the last step
+    end: float
+
+
+class _Shared:
+    """What the workers of one group share: the progress callback (one call at a time), the first divergence
+    (with ``on_diverge="raise"`` no worker trains past it) and the cancel flag (Ctrl-C in the caller)."""
+
+    def __init__(self, progress: Progress | None, on_diverge: str) -> None:
+        self.lock = threading.Lock()
+        self.progress = progress
+        self.raises = on_diverge == "raise"
+        self.stop_after: float = math.inf
+        self.errors: list[tuple[int, int, ActlabError]] = []  # (step, position in the group, error)
+        self.cancelled = threading.Event()
+
+    def advance(self, done: int) -> None:
+        if self.progress is not None:
+            with self.lock:
+                self.progress(done)
+
+    def diverge(self, step: int, position: int, error: ActlabError) -> None:
+        with self.lock:
+            self.errors.append((step, position, error))
+            self.stop_after = min(self.stop_after, step)
+
+
 def _train_group(
-    configs: Sequence[TrainConfig], callbacks: Sequence[Callback], progress: Progress | None, on_diverge: str
+    configs: Sequence[TrainConfig],
+    callbacks: Sequence[Callback],
+    progress: Progress | None,
+    on_diverge: str,
+    threads: int | None,
 ) -> list[TrainResult]:
-    """One stacked run; networks are sorted by activations so that each kind is one contiguous slice."""
+    """One group: networks sorted by activations (each :class:`~actlab.stacked.Chunk` is a contiguous run),
+    split among ``threads`` workers, trained, evaluated; results in the order of ``configs``."""
     order = sorted(range(len(configs)), key=lambda i: layer_specs(configs[i]))
     cfgs = [configs[i] for i in order]
-    first = cfgs[0]
-    task = make_task(first)
+    task = make_task(cfgs[0])
     models = [build_model(c, task) for c in cfgs]
-    stacked = StackedMLP(models, [layer_specs(c) for c in cfgs])
-    params = [*stacked.weights, *stacked.biases]
-    lrs = [c.lr for c in cfgs]
+    specs = [layer_specs(c) for c in cfgs]
+    shared = _Shared(progress, on_diverge)
+    parts = partition(cfgs, 1 if callbacks or threads is None else threads)
+    jobs = [
+        partial(_train_stack, [cfgs[i] for i in part], [models[i] for i in part], [specs[i] for i in part], part,
+                task, callbacks, shared)
+        for part in parts
+    ]  # fmt: skip
+    outcomes = [jobs[0]()] if len(jobs) == 1 else _in_threads(jobs, shared)
+    if shared.errors:
+        raise min(shared.errors, key=lambda e: e[:2])[2]
+    seconds = max(o.end for o in outcomes) - min(o.start for o in outcomes)
+
+    results: list[TrainResult] = [None] * len(cfgs)  # type: ignore[list-item]
+    for part, outcome in zip(parts, outcomes, strict=True):
+        for j, position in enumerate(part):
+            config, model, taken = cfgs[position], models[position], outcome.last[j]
+            metrics = evaluate(model, task)
+            diverged = j in outcome.diverged
+            if diverged:
+                metrics = dict.fromkeys(metrics, math.nan)
+            metrics["dead_fraction"] = math.nan if diverged else dead_fraction(model, task)
+            metrics["diverged_step"] = outcome.diverged.get(j)
+            stopped = not diverged and taken < config.steps
+            results[position] = TrainResult(model, config, outcome.history[:taken, j].tolist(), taken,
+                                            seconds / len(cfgs), metrics, [], stopped)  # fmt: skip
+    for cb in callbacks:
+        cb.on_train_end(outcomes[0].stacked, results)
+    unsorted: list[TrainResult] = [results[0]] * len(cfgs)
+    for position, i in enumerate(order):
+        unsorted[i] = results[position]
+    return unsorted
+
+
+def partition(configs: Sequence[TrainConfig], workers: int) -> list[list[int]]:
+    """The networks (positions in ``configs``, sorted by activations) each of at most ``workers`` workers
+    trains: whole :class:`~actlab.stacked.Chunk` s, the largest first to the least loaded worker."""
+    per_chunk = networks_per_chunk(configs[0].batch_size, configs[0].hidden)
+    chunks = chunk_bounds([layer_specs(c) for c in configs], per_chunk)
+    parts: list[list[int]] = [[] for _ in range(max(1, min(workers, len(chunks))))]
+    for start, stop in sorted(chunks, key=lambda c: c[0] - c[1]):
+        min(parts, key=len).extend(range(start, stop))
+    return [sorted(p) for p in parts]
+
+
+def _in_threads(jobs: Sequence[Callable[[], _Outcome]], shared: _Shared) -> list[_Outcome]:
+    """Each job in its own thread with one intra-op thread (PyTorch's setting is per thread under OpenMP)."""
+
+    def run(job: Callable[[], _Outcome]) -> _Outcome:
+        torch.set_num_threads(1)
+        return job()
+
+    with ThreadPoolExecutor(len(jobs), thread_name_prefix="actlab-train") as pool:
+        futures = [pool.submit(run, job) for job in jobs]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:  # a worker failed, or Ctrl-C: the others stop at their next step
+            shared.cancelled.set()
+            raise
+
+
+def _train_stack(
+    cfgs: Sequence[TrainConfig],
+    models: Sequence[MLP],
+    specs: Sequence[tuple[str, ...]],
+    positions: Sequence[int],
+    task: Task,
+    callbacks: Sequence[Callback],
+    shared: _Shared,
+) -> _Outcome:
+    """The training loop of one stack, :func:`actlab.train`'s loop for every network at once."""
+    first = cfgs[0]
+    stacked = StackedMLP(models, specs, first.batch_size)
+    step_fn = StackedStep(stacked, task)
+    params, lrs = [*stacked.weights, *stacked.biases], [c.lr for c in cfgs]
     optimizer = StackedSGD(params, lrs, first.momentum) if first.optimizer == "sgd" else StackedAdam(params, lrs)
     for cb in callbacks:
         cb.on_train_start(stacked, cfgs)
 
     size, steps, target = len(cfgs), first.steps, first.target_loss
     history = torch.empty(steps, size)
-    last = [steps] * size  # each network's last step taken
-    diverged: dict[int, int] = {}  # network -> the step whose loss was not finite
+    last = [steps] * size
+    diverged: dict[int, int] = {}
     frozen = torch.zeros(size, dtype=torch.bool)  # stopped early or diverged: no more updates
     live = size
     start = time.perf_counter()
     for step, (x, y) in enumerate(batches(cfgs, task, steps), start=1):
-        losses = per_model_loss(task, stacked(x), y)  # (M,)
-        value = losses.detach()
+        if step > shared.stop_after or shared.cancelled.is_set():
+            break
+        value = step_fn(x, y)  # (size,): each network's loss
         history[step - 1] = value
         broken = ~torch.isfinite(value)
         done = broken | (value <= target) if target is not None else broken.clone()
         newly = (done & ~frozen).nonzero().flatten().tolist()
         for i in newly:
             if broken[i]:
-                if on_diverge == "raise":
-                    raise divergence_error(step, value[i].item(), cfgs[i])
+                if shared.raises:
+                    shared.diverge(step, positions[i], divergence_error(step, value[i].item(), cfgs[i]))
+                    return _Outcome(stacked, history, last, diverged, start, time.perf_counter())
                 diverged[i], last[i] = step, step - 1  # train() raises before this step's update
             else:
                 last[i] = step  # reached the target: this step's update still happens, as in train()
-        stacked.zero_grad(set_to_none=True)
-        losses.sum().backward()  # the sum's gradient for each network is its own loss's
         for cb in callbacks:
             cb.on_before_step(step, stacked)
         optimizer.step(frozen | broken if live < size or diverged else None)
-        if progress is not None:
-            progress(live)
+        shared.advance(live)
         if callbacks:
             mean_loss = float(value[~frozen].mean())
             for cb in callbacks:
@@ -408,27 +372,9 @@ def _train_group(
             live -= len(newly)
             if live == 0:
                 break
-    seconds = time.perf_counter() - start
-
+    end = time.perf_counter()
     stacked.write_back(models)
-    results = []
-    for i, (config, model) in enumerate(zip(cfgs, models, strict=True)):
-        taken = last[i]
-        metrics = evaluate(model, task)
-        if i in diverged:
-            metrics = dict.fromkeys(metrics, math.nan)
-        metrics["dead_fraction"] = math.nan if i in diverged else dead_fraction(model, task)
-        metrics["diverged_step"] = diverged.get(i)
-        stopped = i not in diverged and taken < steps
-        results.append(TrainResult(model, config, history[:taken, i].tolist(), taken, seconds / size, metrics,
-                                   [], stopped))  # fmt: skip
-    for cb in callbacks:
-        cb.on_train_end(stacked, results)
-    unsorted: list[TrainResult] = [results[0]] * size
-    for position, i in enumerate(order):
-        unsorted[i] = results[position]
-    return unsorted
-
+    return _Outcome(stacked, history, last, diverged, start, end)
 
 class _LastStep(Callback):
     def __init__(self) -> None:

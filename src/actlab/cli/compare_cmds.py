@@ -53,8 +53,9 @@ DbOpt = Annotated[
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 ThreadsOpt = Annotated[
-    int, typer.Option("--threads", min=1, help="PyTorch threads per training group (default 1: best on a busy "
-                      "machine; 2 or more can be faster on an idle one, see BENCHMARKS.md).")
+    int | None, typer.Option("--threads", min=1, show_default=False,
+                             help="Worker threads per training group, each training whole chunks of its networks "
+                             "on one core (default: this machine's cores, at most 8; see BENCHMARKS.md).")
 ]  # fmt: skip
 
 runs_app = typer.Typer(help="The results database: list, show, export and clean up stored runs.",
@@ -119,7 +120,7 @@ def compare(
     ] = None,
     db: DbOpt = None,
     fresh: FreshOpt = False,
-    threads: ThreadsOpt = 1,
+    threads: ThreadsOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write plots, results.csv/json and runs.csv to this folder.")
     ] = None,
@@ -130,6 +131,7 @@ def compare(
     from actlab.comparison import check_request
     from actlab.comparison import compare as run_compare
     from actlab.executor import LocalExecutor
+    from actlab.vectorized import default_threads
 
     if seeds <= 0:
         raise ActlabError(f"--seeds must be at least 1, got {seeds}")
@@ -155,7 +157,7 @@ def compare(
         try:
             with model_step_bar(f"compare {config.task}", quiet) as update:
                 result = run_compare(config.task, names, seeds, config, target_loss=reach, store=store, fresh=fresh,
-                                     executor=LocalExecutor(threads), progress=update,
+                                     executor=LocalExecutor(threads or default_threads()), progress=update,
                                      label=f"compare {config.task}")  # fmt: skip
         except KeyboardInterrupt:
             kept = max(0, store.count() - before)
@@ -295,13 +297,14 @@ def sweep(
     db: DbOpt = None,
     fresh: FreshOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; train nothing.")] = False,
-    threads: ThreadsOpt = 1,
+    threads: ThreadsOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
     from actlab.executor import LocalExecutor, plan_missing, run_missing
     from actlab.sweep import load
+    from actlab.vectorized import default_threads
 
     spec = load(file)
     label = spec.label or file.stem
@@ -338,7 +341,7 @@ def sweep(
                         committed += len(outcomes)
 
                     update(0, plan.model_steps)
-                    run_missing(plan, store, LocalExecutor(threads), advance, on_unit)
+                    run_missing(plan, store, LocalExecutor(threads or default_threads()), advance, on_unit)
         except KeyboardInterrupt:
             stored = reused + committed
             _interrupted(f"{stored:,} of {_n(spec.size, 'run')} of {file} are stored in {store.path} "
