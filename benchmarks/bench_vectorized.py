@@ -5,19 +5,22 @@ run the training loop of the same configs for the same number of steps (evaluati
 ``TrainResult.seconds``):
 
 * one by one: ``actlab.train`` on each config in turn (a plain PyTorch loop: ``nn.Linear`` layers,
-  ``torch.optim.Adam``, one batch per step);
-* vectorized: ``actlab.train_many`` on all 128 at once.
+  ``torch.optim.Adam``, one batch per step), with 1 and with all of PyTorch's intra-op threads: the faster
+  is the baseline;
+* vectorized: ``actlab.train_many`` on all 128 at once, with 1 worker thread and with one per core.
 
-It prints model-steps per second for each and their ratio, and the vectorized trainer's achieved GFLOP/s
-as a fraction of this machine's large-matmul GFLOP/s (a 2048 x 2048 float32 matmul, measured in the same
-run), at width 32 and at width 128. FLOPs counted per network and step, for ``B`` examples and a layer of
-``n_in x n_out``: forward ``2·B·n_in·n_out``, weight gradient the same, input gradient the same except for
-the first layer (whose input needs none); activations, loss and the optimizer are not counted.
+It prints model-steps per second for each and their ratios, and the vectorized trainer's achieved GFLOP/s
+as a fraction of this machine's large-matmul GFLOP/s (a 2048 x 2048 float32 matmul on all cores, measured
+in the same run), at width 32 and at width 128. FLOPs counted per network and step, for ``B`` examples and
+a layer of ``n_in x n_out``: forward ``2·B·n_in·n_out``, weight gradient the same, input gradient the same
+except for the first layer (whose input needs none); activations, loss and the optimizer are not counted.
+``--per-activation`` adds, per activation, microseconds per network-step both ways (one thread each): what
+each activation's own kernels cost when the framework overhead is gone.
 
 Timing on a shared machine: each figure is the best of ``--repeats`` rounds (noise only ever adds time),
-and the rounds of the two ways alternate so that both see the same load.
+and the rounds of the ways alternate so that all see the same load.
 
-    python benchmarks/bench_vectorized.py            # the full run (about a minute on 2 idle cores)
+    python benchmarks/bench_vectorized.py            # the full run (about two minutes on 2 idle cores)
     python benchmarks/bench_vectorized.py --quick    # a smoke run
 """
 
@@ -32,7 +35,7 @@ import time
 import torch
 
 from actlab.training import TrainConfig, train
-from actlab.vectorized import train_many
+from actlab.vectorized import default_threads, intra_op_threads, train_many
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid", "identity")
 
@@ -65,9 +68,10 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - start
 
 
-def one_by_one(cfgs: list[TrainConfig]) -> float:
-    """Training seconds of the plain loop, summed over the networks."""
-    return sum(train(c).seconds for c in cfgs)
+def one_by_one(cfgs: list[TrainConfig], threads: int) -> float:
+    """Training seconds of the plain loop with ``threads`` intra-op threads, summed over the networks."""
+    with intra_op_threads(threads):
+        return sum(train(c).seconds for c in cfgs)
 
 
 def vectorized(cfgs: list[TrainConfig], threads: int = 1) -> float:
@@ -76,28 +80,43 @@ def vectorized(cfgs: list[TrainConfig], threads: int = 1) -> float:
 
 
 def alternatives(width: int, seeds: int, steps: int, compile_too: bool) -> dict[str, float]:
-    """Model-steps/s of one training step (forward, backward, Adam) of 128 tanh networks, three ways:
-    actlab's StackedMLP (baddbmm), torch.func (stack_module_state + vmap over functional_call) and
-    torch.compile of StackedMLP's loss (compilation time reported apart). All single-threaded."""
+    """Model-steps/s of one training step (forward, backward, Adam) of ``8 · seeds`` tanh networks, one
+    thread, three or four ways: actlab's hand-written :class:`~actlab.stacked.StackedStep`, autograd through
+    the same stacked ``baddbmm`` layers, ``torch.func`` (``stack_module_state`` + ``vmap`` over
+    ``functional_call``) and, with ``compile_too``, ``torch.compile`` of the autograd version's loss
+    (compilation time reported apart)."""
     import copy
 
     from torch.func import functional_call, stack_module_state, vmap
 
+    from actlab.stacked import StackedMLP, StackedStep
+    from actlab.stacked_optim import StackedAdam
+    from actlab.tasks import get_task
     from actlab.training import build_model
-    from actlab.vectorized import StackedAdam, StackedMLP, intra_op_threads
 
     cfgs = [TrainConfig(activation="tanh", hidden=[width, width], batch_size=256, seed=s) for s in range(8 * seeds)]
     models = [build_model(c) for c in cfgs]
     m = len(models)
     x = torch.rand(m, 256, 2) * 20 - 10
     y = x.sum(-1, keepdim=True)
-    stacked = StackedMLP(models, [("tanh", "tanh")] * m)
+    stacked = StackedMLP(models, [("tanh", "tanh")] * m, batch_size=256)
     adam = StackedAdam(list(stacked.parameters()), [1e-3] * m)
+    step = StackedStep(stacked, get_task("add"))
 
     def stacked_step() -> None:
+        step(x, y)
+        adam.step()
+
+    def autograd_loss(xx: torch.Tensor, yy: torch.Tensor) -> torch.Tensor:
+        h = xx
+        for w, b in zip(stacked.weights[:-1], stacked.biases[:-1], strict=True):
+            h = torch.tanh(torch.baddbmm(b, h, w.mT))
+        return (torch.baddbmm(stacked.biases[-1], h, stacked.weights[-1].mT) - yy).square().mean((1, 2)).sum()
+
+    def autograd_step() -> None:
         stacked.zero_grad(set_to_none=True)
-        (stacked(x) - y).square().mean((1, 2)).sum().backward()
-        adam.step(None)
+        autograd_loss(x, y).backward()
+        adam.step()
 
     params, buffers = stack_module_state(models)  # type: ignore[arg-type]
     leaves = {k: v.detach().requires_grad_() for k, v in params.items()}
@@ -110,24 +129,36 @@ def alternatives(width: int, seeds: int, steps: int, compile_too: bool) -> dict[
         (out - y).square().mean((1, 2)).sum().backward()
         torch_adam.step()
 
-    ways = {"stacked_baddbmm": stacked_step, "torch_func_vmap": vmap_step}
+    ways = {"stacked_step": stacked_step, "autograd_baddbmm": autograd_step, "torch_func_vmap": vmap_step}
     figures: dict[str, float] = {}
     with intra_op_threads(1):
         if compile_too:
-            loss = torch.compile(lambda xx, yy: (stacked(xx) - yy).square().mean((1, 2)).sum())
+            loss = torch.compile(autograd_loss)
 
             def compiled_step() -> None:
                 stacked.zero_grad(set_to_none=True)
                 loss(x, y).backward()
-                adam.step(None)
+                adam.step()
 
             figures["compile_seconds"] = _timed(compiled_step)
             ways["torch_compile"] = compiled_step
-        for name, step in ways.items():
-            step()
-            best = min(_timed(lambda step=step: [step() for _ in range(steps)]) for _ in range(2))  # type: ignore[misc]
+        for name, fn in ways.items():
+            fn()
+            best = min(_timed(lambda fn=fn: [fn() for _ in range(steps)]) for _ in range(2))  # type: ignore[misc]
             figures[f"{name}_model_steps_per_s"] = m * steps / best
     return figures
+
+
+def per_activation(steps: int, seeds: int, acts: tuple[str, ...], repeats: int) -> dict[str, dict[str, float]]:
+    """Per activation: microseconds per network-step one by one and vectorized, one thread each."""
+    out = {}
+    for act in acts:
+        cfgs = configs(32, steps, seeds, (act,))
+        sample = cfgs[:4]  # one by one costs the same for every seed
+        alone = min(one_by_one(sample, 1) / len(sample) for _ in range(repeats))
+        stacked = min(vectorized(cfgs, 1) / len(cfgs) for _ in range(repeats))
+        out[act] = {"one_by_one_us": alone / steps * 1e6, "vectorized_us": stacked / steps * 1e6}
+    return out
 
 
 def main() -> None:
@@ -137,64 +168,89 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="rounds; the best of each way is kept")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 seeds, 20 steps, 1 round")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument("--threads", type=int, default=1, help="intra-op threads of the vectorized trainer")
+    parser.add_argument("--threads", type=int, default=default_threads(),
+                        help="worker threads of the second vectorized run (default: this machine's cores)")
     parser.add_argument("--activations", default=",".join(ACTIVATIONS), help="comma-separated, 8 by default")
+    parser.add_argument("--per-activation", action="store_true",
+                        help="also time each activation alone, both ways (one thread each)")
     parser.add_argument("--alternatives", action="store_true",
-                        help="also time torch.func vmap (and with --compile torch.compile) on 128 tanh networks")
+                        help="also time autograd, torch.func vmap (with --compile: torch.compile) on tanh networks")
     parser.add_argument("--compile", action="store_true", help="with --alternatives: include torch.compile")
     args = parser.parse_args()
     if args.quick:
         args.steps, args.seeds, args.repeats = 20, 2, 1
 
     acts = tuple(a.strip() for a in args.activations.split(","))
+    all_threads = torch.get_num_threads()
     peak = matmul_gflops()
     cfgs = configs(32, args.steps, args.seeds, acts)
     wide = configs(128, args.steps, args.seeds, acts)
     train_many(cfgs[:: args.seeds][:2])  # warm-up: first calls pay one-off allocation and dispatch costs
     train(cfgs[0])
-    alone, stacked, stacked_wide = [], [], []
+    ways: dict[str, list[float]] = {}
+    runs = {
+        "one_by_one_1": lambda: one_by_one(cfgs, 1),
+        f"one_by_one_{all_threads}": lambda: one_by_one(cfgs, all_threads),
+        "vectorized_1": lambda: vectorized(cfgs, 1),
+        f"vectorized_{args.threads}": lambda: vectorized(cfgs, args.threads),
+        "wide_1": lambda: vectorized(wide, 1),
+        f"wide_{args.threads}": lambda: vectorized(wide, args.threads),
+    }
     for _ in range(args.repeats):
-        alone.append(one_by_one(cfgs))
-        stacked.append(vectorized(cfgs, args.threads))
-        stacked_wide.append(vectorized(wide, args.threads))
+        for name, run in runs.items():
+            ways.setdefault(name, []).append(run())
     model_steps = len(cfgs) * args.steps
-    rate_alone, rate_stacked = model_steps / min(alone), model_steps / min(stacked)
-    rate_wide = model_steps / min(stacked_wide)
-    gflops = rate_stacked * flops_per_model_step(32) / 1e9
-    gflops_wide = rate_wide * flops_per_model_step(128) / 1e9
-    figures = {
+    rate = {name: model_steps / min(times) for name, times in ways.items()}
+    baseline = max(rate["one_by_one_1"], rate[f"one_by_one_{all_threads}"])
+    flops = {"vectorized": flops_per_model_step(32), "wide": flops_per_model_step(128)}
+    figures: dict[str, object] = {
         "networks": len(cfgs),
         "activations": list(acts),
-        "vectorized_threads": args.threads,
         "steps": args.steps,
-        "threads": torch.get_num_threads(),
+        "repeats": args.repeats,
+        "threads": args.threads,
         "matmul_gflops": peak,
-        "one_by_one_model_steps_per_s": rate_alone,
-        "vectorized_model_steps_per_s": rate_stacked,
-        "speedup": rate_stacked / rate_alone,
-        "vectorized_gflops_w32": gflops,
-        "fraction_of_matmul_w32": gflops / peak,
-        "vectorized_model_steps_per_s_w128": rate_wide,
-        "vectorized_gflops_w128": gflops_wide,
-        "fraction_of_matmul_w128": gflops_wide / peak,
+        "one_by_one_model_steps_per_s": baseline,
+        **{f"{name}_model_steps_per_s": value for name, value in rate.items()},
     }
+    for n in sorted({1, args.threads}):
+        figures[f"speedup_{n}"] = rate[f"vectorized_{n}"] / baseline
+        for kind in ("vectorized", "wide"):
+            gflops = rate[f"{kind}_{n}"] * flops[kind] / 1e9
+            figures[f"{kind}_gflops_{n}"] = gflops
+            figures[f"{kind}_fraction_of_matmul_{n}"] = gflops / peak
+    if args.per_activation:
+        figures["per_activation"] = per_activation(args.steps, args.seeds, acts, args.repeats)
     if args.alternatives:
         figures.update(alternatives(32, args.seeds, args.steps, args.compile))
     if args.json:
         json.dump(figures, sys.stdout, indent=2)
         print()
         return
-    print(f"{len(cfgs)} networks ({len(acts)} activations x {args.seeds} seeds: {', '.join(acts)}), 2 hidden layers, "
-          f"batch 256, add, Adam, {args.steps} steps; threads: one by one {torch.get_num_threads()}, vectorized "
-          f"{args.threads}; best of {args.repeats} rounds")
-    print(f"large matmul (2048², float32)      {peak:8.1f} GFLOP/s")
-    print(f"width 32, one by one (train)       {rate_alone:8.0f} model-steps/s")
-    print(f"width 32, vectorized (train_many)  {rate_stacked:8.0f} model-steps/s   "
-          f"{rate_stacked / rate_alone:5.1f}x   {gflops:6.1f} GFLOP/s = {gflops / peak:5.1%} of matmul")
-    print(f"width 128, vectorized (train_many) {rate_wide:8.0f} model-steps/s            "
-          f"{gflops_wide:6.1f} GFLOP/s = {gflops_wide / peak:5.1%} of matmul")
+    _print(figures, rate, acts, args, all_threads)
+
+
+def _print(
+    figures: dict, rate: dict[str, float], acts: tuple[str, ...], args: argparse.Namespace, all_threads: int  # type: ignore[type-arg]
+) -> None:
+    print(f"{figures['networks']} networks ({len(acts)} activations x {args.seeds} seeds: {', '.join(acts)}), 2 hidden "
+          f"layers, batch 256, add, Adam, {args.steps} steps; best of {args.repeats} rounds")
+    print(f"large matmul (2048², float32, {all_threads} threads)      {figures['matmul_gflops']:8.1f} GFLOP/s")
+    for n in sorted({1, all_threads}):
+        mark = "  <- baseline" if rate[f"one_by_one_{n}"] == figures["one_by_one_model_steps_per_s"] else ""
+        print(f"width 32, one by one (train), {n} thread(s)      {rate[f'one_by_one_{n}']:8.0f} model-steps/s{mark}")
+    for n in sorted({1, args.threads}):
+        print(f"width 32, vectorized (train_many), {n} worker(s) {rate[f'vectorized_{n}']:8.0f} model-steps/s  "
+              f"{figures[f'speedup_{n}']:5.1f}x  {figures[f'vectorized_gflops_{n}']:6.1f} GFLOP/s = "
+              f"{figures[f'vectorized_fraction_of_matmul_{n}']:5.1%} of matmul")
+    for n in sorted({1, args.threads}):
+        print(f"width 128, vectorized, {n} worker(s)             {rate[f'wide_{n}']:8.0f} model-steps/s         "
+              f"{figures[f'wide_gflops_{n}']:6.1f} GFLOP/s = {figures[f'wide_fraction_of_matmul_{n}']:5.1%} of matmul")
+    for act, us in figures.get("per_activation", {}).items():
+        print(f"  {act:12s} one by one {us['one_by_one_us']:6.0f} us/step   vectorized {us['vectorized_us']:6.1f} "
+              f"us/network-step   {us['one_by_one_us'] / us['vectorized_us']:5.1f}x (1 thread each)")
     for key, value in figures.items():
-        if key.endswith("_model_steps_per_s") and key.startswith(("stacked_", "torch_")):
+        if key.endswith("_model_steps_per_s") and key.startswith(("stacked_", "autograd_", "torch_")):
             print(f"{8 * args.seeds} tanh networks, width 32, 1 thread: {key.removesuffix('_model_steps_per_s'):16s} "
                   f"{value:8.0f} model-steps/s")
     if "compile_seconds" in figures:

@@ -146,3 +146,26 @@ def test_partition_splits_whole_chunks_evenly() -> None:
     assert parts == [list(range(16)), list(range(16, 32))]
     assert partition(configs, 8) == [list(range(16)), list(range(20, 32)), list(range(16, 20))]
     assert partition(configs, 1) == [list(range(32))]
+
+
+def test_partition_balances_by_cost_when_given() -> None:
+    from actlab.vectorized import partition
+
+    acts = ["elu"] * 16 + ["gelu"] * 16 + ["identity"] * 16 + ["relu"] * 16
+    configs = [TrainConfig(activation=a, hidden=[32], batch_size=256) for a in acts]
+    cost = {("elu",): 3.0, ("gelu",): 1.0, ("identity",): 1.0, ("relu",): 1.0}
+    # elu alone weighs as much as the other three together
+    assert partition(configs, 2, cost.__getitem__) == [list(range(16)), list(range(16, 64))]
+    assert partition(configs, 2) == [list(range(16)) + list(range(32, 48)), list(range(16, 32)) + list(range(48, 64))]
+
+
+def test_measured_cost_times_every_activation_of_the_group() -> None:
+    from actlab.vectorized import layer_specs, measured_cost
+
+    configs = [TrainConfig(activation=a, hidden=[8], batch_size=16, seed=s) for a in ("relu", "elu") for s in (0, 1)]
+    task = make_task(configs[0])
+    models = [MLP(2, [8], 1, c.activation) for c in configs]
+    cost = measured_cost(models, [layer_specs(c) for c in configs], task, 16)
+    assert cost(("relu",)) > 0 and cost(("elu",)) > 0
+    with pytest.raises(KeyError):
+        cost(("tanh",))

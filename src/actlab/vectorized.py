@@ -211,14 +211,11 @@ def batches(configs: Sequence[TrainConfig], task: Task, steps: int) -> Iterator[
 
 @dataclass
 class _Outcome:
-    """What one stack's training loop leaves behind (the networks' parameters are written back)."""
+    """What one stack leaves behind: its networks' results (``seconds`` still 0) and its training time."""
 
     stacked: StackedMLP
-    history: Tensor  # (steps, networks): each step's loss per network
-    last: list[int]  # each network's last step taken
-    diverged: dict[int, int]  # network -> the step whose loss was not finite
-    start: float  # perf_counter at the first and after the last step
-    end: float
+    results: list[TrainResult]
+    seconds: float
 
 
 class _Shared:
@@ -259,7 +256,9 @@ def _train_group(
     models = [build_model(c, task) for c in cfgs]
     specs = [layer_specs(c) for c in cfgs]
     shared = _Shared(progress, on_diverge)
-    parts = partition(cfgs, 1 if callbacks or threads is None else threads)
+    workers = 1 if callbacks or threads is None else threads
+    cost = measured_cost(models, specs, task, cfgs[0].batch_size) if workers > 1 and len(set(specs)) > 1 else None
+    parts = partition(cfgs, workers, cost)
     jobs = [
         partial(_train_stack, [cfgs[i] for i in part], [models[i] for i in part], [specs[i] for i in part], part,
                 task, callbacks, shared)
@@ -268,38 +267,58 @@ def _train_group(
     outcomes = [jobs[0]()] if len(jobs) == 1 else _in_threads(jobs, shared)
     if shared.errors:
         raise min(shared.errors, key=lambda e: e[:2])[2]
-    seconds = max(o.end for o in outcomes) - min(o.start for o in outcomes)
-
-    results: list[TrainResult] = [None] * len(cfgs)  # type: ignore[list-item]
+    seconds = max(o.seconds for o in outcomes)  # the parts train side by side
+    results: list[TrainResult] = [outcomes[0].results[0]] * len(cfgs)
     for part, outcome in zip(parts, outcomes, strict=True):
-        for j, position in enumerate(part):
-            config, model, taken = cfgs[position], models[position], outcome.last[j]
-            metrics = evaluate(model, task)
-            diverged = j in outcome.diverged
-            if diverged:
-                metrics = dict.fromkeys(metrics, math.nan)
-            metrics["dead_fraction"] = math.nan if diverged else dead_fraction(model, task)
-            metrics["diverged_step"] = outcome.diverged.get(j)
-            stopped = not diverged and taken < config.steps
-            results[position] = TrainResult(model, config, outcome.history[:taken, j].tolist(), taken,
-                                            seconds / len(cfgs), metrics, [], stopped)  # fmt: skip
+        for position, result in zip(part, outcome.results, strict=True):
+            result.seconds = seconds / len(cfgs)
+            results[order[position]] = result
     for cb in callbacks:
-        cb.on_train_end(outcomes[0].stacked, results)
-    unsorted: list[TrainResult] = [results[0]] * len(cfgs)
-    for position, i in enumerate(order):
-        unsorted[i] = results[position]
-    return unsorted
+        cb.on_train_end(outcomes[0].stacked, [results[i] for i in order])
+    return results
 
 
-def partition(configs: Sequence[TrainConfig], workers: int) -> list[list[int]]:
+def partition(
+    configs: Sequence[TrainConfig], workers: int, cost: Callable[[tuple[str, ...]], float] | None = None
+) -> list[list[int]]:
     """The networks (positions in ``configs``, sorted by activations) each of at most ``workers`` workers
-    trains: whole :class:`~actlab.stacked.Chunk` s, the largest first to the least loaded worker."""
-    per_chunk = networks_per_chunk(configs[0].batch_size, configs[0].hidden)
-    chunks = chunk_bounds([layer_specs(c) for c in configs], per_chunk)
+    trains: whole :class:`~actlab.stacked.Chunk` s, the costliest first to the least loaded worker. ``cost``
+    gives one network's cost for its activation specs (default: every network costs the same)."""
+    specs = [layer_specs(c) for c in configs]
+    chunks = chunk_bounds(specs, networks_per_chunk(configs[0].batch_size, configs[0].hidden))
+    weight = {spec: cost(spec) for spec in set(specs)} if cost else {}
     parts: list[list[int]] = [[] for _ in range(max(1, min(workers, len(chunks))))]
-    for start, stop in sorted(chunks, key=lambda c: c[0] - c[1]):
-        min(parts, key=len).extend(range(start, stop))
+    loads = [0.0] * len(parts)
+    for start, stop in sorted(chunks, key=lambda c: -(c[1] - c[0]) * weight.get(specs[c[0]], 1.0)):
+        k = loads.index(min(loads))
+        parts[k].extend(range(start, stop))
+        loads[k] += (stop - start) * weight.get(specs[start], 1.0)
     return [sorted(p) for p in parts]
+
+
+def measured_cost(
+    models: Sequence[MLP], specs: Sequence[tuple[str, ...]], task: Task, batch_size: int
+) -> Callable[[tuple[str, ...]], float]:
+    """Seconds of one stacked step per network, for each activation spec among ``specs``: timed on a chunk
+    of the group's own networks (best of 3). Activations' kernels differ several-fold in cost (``elu`` or
+    ``tanh`` against ``relu``, BENCHMARKS.md), so :func:`partition` balances workers by this, not by count."""
+    per_chunk = networks_per_chunk(batch_size, [layer.out_features for layer in models[0].linears()[:-1]])
+    seconds: dict[tuple[str, ...], float] = {}
+    for spec in dict.fromkeys(specs):
+        chosen = [m for m, s in zip(models, specs, strict=True) if s == spec][:per_chunk]
+        step = StackedStep(StackedMLP(chosen, [spec] * len(chosen), batch_size), task)
+        x = torch.randn(len(chosen), batch_size, task.in_features)
+        y = (torch.zeros(len(chosen), batch_size, dtype=torch.long) if task.kind == "classification"
+             else torch.zeros(len(chosen), batch_size, task.out_features))  # fmt: skip
+        step(x, y)  # warm-up
+        seconds[spec] = min(_timed(lambda: step(x, y)) for _ in range(3)) / len(chosen)  # noqa: B023
+    return seconds.__getitem__
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def _in_threads(jobs: Sequence[Callable[[], _Outcome]], shared: _Shared) -> list[_Outcome]:
@@ -355,7 +374,7 @@ def _train_stack(
             if broken[i]:
                 if shared.raises:
                     shared.diverge(step, positions[i], divergence_error(step, value[i].item(), cfgs[i]))
-                    return _Outcome(stacked, history, last, diverged, start, time.perf_counter())
+                    return _Outcome(stacked, [], 0.0)
                 diverged[i], last[i] = step, step - 1  # train() raises before this step's update
             else:
                 last[i] = step  # reached the target: this step's update still happens, as in train()
@@ -372,9 +391,19 @@ def _train_stack(
             live -= len(newly)
             if live == 0:
                 break
-    end = time.perf_counter()
+    seconds = time.perf_counter() - start
     stacked.write_back(models)
-    return _Outcome(stacked, history, last, diverged, start, end)
+    results = []
+    for i, (config, model) in enumerate(zip(cfgs, models, strict=True)):
+        metrics = evaluate(model, task)
+        if i in diverged:
+            metrics = dict.fromkeys(metrics, math.nan)
+        metrics["dead_fraction"] = math.nan if i in diverged else dead_fraction(model, task)
+        metrics["diverged_step"] = diverged.get(i)
+        stopped = i not in diverged and last[i] < steps
+        results.append(TrainResult(model, config, history[: last[i], i].tolist(), last[i], 0.0, metrics, [], stopped))
+    return _Outcome(stacked, results, seconds)
+
 
 class _LastStep(Callback):
     def __init__(self) -> None:
