@@ -16,11 +16,11 @@ stopping rules, and :func:`~actlab.evaluation.evaluate` on the final network. On
 (a batched matmul sums in another order than ``nn.Linear``): the tests compare loss curves, weights and
 metrics with :func:`actlab.train` network by network (see :data:`RTOL`).
 
-Why hand-written stacked matmuls: measured in ``benchmarks/bench_vectorized.py`` on 128 networks,
-``torch.func`` (``stack_module_state`` + ``vmap`` over ``functional_call``, the same batched matmuls with
-autograd and more dispatch) and autograd over stacked ``baddbmm`` were both slower; ``torch.compile`` was
-faster per step than autograd once compiled, but compiling took 16 s and every new group shape or
-activation mix compiles again, longer than a typical comparison trains. Figures in BENCHMARKS.md.
+Why hand-written stacked matmuls: measured in ``benchmarks/bench_vectorized.py`` on 128 networks, autograd
+through the same stacked ``baddbmm`` layers was 9 % slower and ``torch.func`` (``stack_module_state`` +
+``vmap`` over ``functional_call``) 15 % slower; ``torch.compile`` was 4 % faster per step once compiled, but
+compiling took 6 to 16 s and every new group shape or activation mix compiles again, longer than a typical
+comparison trains. Figures in BENCHMARKS.md.
 """
 
 from __future__ import annotations
