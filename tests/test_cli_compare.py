@@ -37,6 +37,7 @@ def test_compare_json_and_files(cli, tmp_path: Path) -> None:  # type: ignore[no
     result = cli("compare", "--task", "add", "--activations", "relu,identity", "--seeds", "3", *SMALL,
                  "--db", str(db), "--out", str(out), "--json")  # fmt: skip
     assert result.code == 0, result.err
+    assert result.err == ""  # no progress bar remnants when stderr is not a terminal
     data = json.loads(result.out)
     assert [r["activation"] for r in data["results"]] == ["relu", "identity"]
     for row in data["results"]:

@@ -31,6 +31,7 @@ def test_train_predict_eval_the_issue_commands(cli, tmp_path: Path) -> None:
     r = cli("train", "--task", "add", "--activation", "relu", "--hidden", "16", "16", "--steps", "3000",
             "--seed", "0", "--out", str(out), "--json")  # fmt: skip
     assert r.code == 0, r.err
+    assert r.err == ""  # no progress bar remnants when stderr is not a terminal
     data = json.loads(r.out)
     for key in ("interp_mae", "extrap_mae", "final_loss", "steps", "seconds"):
         assert isinstance(data[key], float | int)

@@ -66,7 +66,8 @@ app.add_typer(runs_app, name="runs")
 @contextmanager
 def model_step_bar(label: str, quiet: bool) -> Iterator[Any]:
     """A Rich bar on stderr over model-steps, with an ETA; yields ``update(done, total)``. The bar appears
-    on the first update, so that an error found before any training prints alone on its line."""
+    on the first update, so that an error found before any training prints alone on its line, and only
+    when stderr is a terminal (in a pipe or a log file a live bar leaves only stray lines)."""
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("model-steps"),
         TextColumn("ETA"), TimeRemainingColumn(), console=err_console, transient=True,
@@ -74,7 +75,7 @@ def model_step_bar(label: str, quiet: bool) -> Iterator[Any]:
     bar = progress.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
-        if quiet:
+        if quiet or not err_console.is_terminal:
             return
         if not progress.live.is_started:
             progress.start()

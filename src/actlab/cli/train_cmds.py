@@ -55,7 +55,7 @@ class ProgressBar(Callback):
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]:.3g}"), TextColumn("{task.fields[rate]:.0f} steps/s"),
-            TimeElapsedColumn(), console=err_console, transient=True,
+            TimeElapsedColumn(), console=err_console, transient=True, disable=not err_console.is_terminal,
         )  # fmt: skip
         self.bar = self.progress.add_task(label, total=total, loss=float("nan"), rate=0.0)
 
