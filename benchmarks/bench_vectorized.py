@@ -7,7 +7,7 @@ run the training loop of the same configs for the same number of steps (evaluati
 * one by one: ``actlab.train`` on each config in turn (a plain PyTorch loop: ``nn.Linear`` layers,
   ``torch.optim.Adam``, one batch per step), with 1 and with all of PyTorch's intra-op threads: the faster
   is the baseline;
-* vectorized: ``actlab.train_many`` on all 128 at once, with 1 worker thread and with one per core.
+* vectorized: ``actlab.train_many`` on all 128 at once, with 1 worker and with one worker process per core.
 
 It prints model-steps per second for each and their ratios, and the vectorized trainer's achieved GFLOP/s
 as a fraction of this machine's large-matmul GFLOP/s (a 2048 x 2048 float32 matmul on all cores, measured
@@ -35,7 +35,7 @@ import time
 import torch
 
 from actlab.training import TrainConfig, train
-from actlab.vectorized import default_threads, intra_op_threads, train_many
+from actlab.vectorized import default_workers, intra_op_threads, train_many
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid", "identity")
 
@@ -74,9 +74,9 @@ def one_by_one(cfgs: list[TrainConfig], threads: int) -> float:
         return sum(train(c).seconds for c in cfgs)
 
 
-def vectorized(cfgs: list[TrainConfig], threads: int = 1) -> float:
+def vectorized(cfgs: list[TrainConfig], workers: int = 1) -> float:
     """Training seconds of the stacked run (each result holds its share)."""
-    return sum(r.seconds for r in train_many(cfgs, threads=threads))
+    return sum(r.seconds for r in train_many(cfgs, workers=workers))
 
 
 def alternatives(width: int, seeds: int, steps: int, compile_too: bool) -> dict[str, float]:
@@ -168,8 +168,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="rounds; the best of each way is kept")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 seeds, 20 steps, 1 round")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument("--threads", type=int, default=default_threads(),
-                        help="worker threads of the second vectorized run (default: this machine's cores)")
+    parser.add_argument("--workers", type=int, default=default_workers(),
+                        help="worker processes of the second vectorized run (default: this machine's cores)")
     parser.add_argument("--activations", default=",".join(ACTIVATIONS), help="comma-separated, 8 by default")
     parser.add_argument("--per-activation", action="store_true",
                         help="also time each activation alone, both ways (one thread each)")
@@ -192,9 +192,9 @@ def main() -> None:
         "one_by_one_1": lambda: one_by_one(cfgs, 1),
         f"one_by_one_{all_threads}": lambda: one_by_one(cfgs, all_threads),
         "vectorized_1": lambda: vectorized(cfgs, 1),
-        f"vectorized_{args.threads}": lambda: vectorized(cfgs, args.threads),
+        f"vectorized_{args.workers}": lambda: vectorized(cfgs, args.workers),
         "wide_1": lambda: vectorized(wide, 1),
-        f"wide_{args.threads}": lambda: vectorized(wide, args.threads),
+        f"wide_{args.workers}": lambda: vectorized(wide, args.workers),
     }
     for _ in range(args.repeats):
         for name, run in runs.items():
@@ -208,12 +208,12 @@ def main() -> None:
         "activations": list(acts),
         "steps": args.steps,
         "repeats": args.repeats,
-        "threads": args.threads,
+        "workers": args.workers,
         "matmul_gflops": peak,
         "one_by_one_model_steps_per_s": baseline,
         **{f"{name}_model_steps_per_s": value for name, value in rate.items()},
     }
-    for n in sorted({1, args.threads}):
+    for n in sorted({1, args.workers}):
         figures[f"speedup_{n}"] = rate[f"vectorized_{n}"] / baseline
         for kind in ("vectorized", "wide"):
             gflops = rate[f"{kind}_{n}"] * flops[kind] / 1e9
@@ -239,11 +239,11 @@ def _print(
     for n in sorted({1, all_threads}):
         mark = "  <- baseline" if rate[f"one_by_one_{n}"] == figures["one_by_one_model_steps_per_s"] else ""
         print(f"width 32, one by one (train), {n} thread(s)      {rate[f'one_by_one_{n}']:8.0f} model-steps/s{mark}")
-    for n in sorted({1, args.threads}):
+    for n in sorted({1, args.workers}):
         print(f"width 32, vectorized (train_many), {n} worker(s) {rate[f'vectorized_{n}']:8.0f} model-steps/s  "
               f"{figures[f'speedup_{n}']:5.1f}x  {figures[f'vectorized_gflops_{n}']:6.1f} GFLOP/s = "
               f"{figures[f'vectorized_fraction_of_matmul_{n}']:5.1%} of matmul")
-    for n in sorted({1, args.threads}):
+    for n in sorted({1, args.workers}):
         print(f"width 128, vectorized, {n} worker(s)             {rate[f'wide_{n}']:8.0f} model-steps/s         "
               f"{figures[f'wide_gflops_{n}']:6.1f} GFLOP/s = {figures[f'wide_fraction_of_matmul_{n}']:5.1%} of matmul")
     for act, us in figures.get("per_activation", {}).items():

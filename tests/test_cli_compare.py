@@ -233,13 +233,13 @@ def test_sweep_dry_run_plans_units(cli, tmp_path: Path) -> None:  # type: ignore
 class InterruptedAfterOneUnit:
     """Stands in for LocalExecutor: the first unit finishes, then Ctrl-C arrives."""
 
-    def __init__(self, threads: int | None = 1) -> None:
-        self.threads = threads
+    def __init__(self, workers: int | None = 1) -> None:
+        self.workers = workers
 
     def run(self, units, advance=None):  # type: ignore[no-untyped-def]
         from actlab.executor import run_unit
 
-        yield units[0], run_unit(units[0], advance, self.threads)
+        yield units[0], run_unit(units[0], advance, self.workers)
         raise KeyboardInterrupt
 
 

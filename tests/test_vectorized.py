@@ -112,17 +112,17 @@ def test_callbacks_and_progress_see_every_step() -> None:
     assert counter.losses[-1] == pytest.approx(sum(r.history[-1] for r in results) / 3, rel=1e-6)
 
 
-def test_worker_threads_give_each_network_the_same_run() -> None:
+def test_worker_processes_give_each_network_the_same_run() -> None:
     configs = [TrainConfig(activation=act, seed=seed, hidden=[8, 8], steps=40, batch_size=32)
                for act in ("relu", "tanh", "gelu") for seed in range(3)]  # fmt: skip
-    one, two = train_many(configs, threads=1), train_many(configs, threads=2)
+    one, two = train_many(configs, workers=1), train_many(configs, workers=2)
     for config, a, b in zip(configs, one, two, strict=True):
         assert b.config is config
         assert_same_run(b, a)
         assert_same_run(b, train(config))
 
 
-def test_worker_threads_raise_the_earliest_divergence_like_train() -> None:
+def test_worker_processes_raise_the_earliest_divergence_like_train() -> None:
     good = [TrainConfig(optimizer="sgd", lr=1e-3, seed=s, hidden=[8], steps=50, batch_size=16) for s in (1, 2)]
     bad = [TrainConfig(optimizer="sgd", lr=lr, seed=0, hidden=[8], steps=50, batch_size=16, activation=act)
            for lr, act in ((5.0, "relu"), (50.0, "silu"))]  # fmt: skip
@@ -134,7 +134,7 @@ def test_worker_threads_raise_the_earliest_divergence_like_train() -> None:
     assert "at step 4:" in str(errors[0]) and "at step 3:" in str(errors[1])  # silu's is first, though it sorts last
     first = errors[1]
     with pytest.raises(ActlabError) as many_err:
-        train_many([*good, *bad], threads=2)
+        train_many([*good, *bad], workers=2)
     assert str(many_err.value) == str(first)
 
 

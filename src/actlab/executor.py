@@ -75,25 +75,25 @@ class Executor(Protocol):
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]: ...
 
 
-def run_unit(unit: WorkUnit, advance: Advance | None = None, threads: int | None = 1) -> list[RunOutcome]:
+def run_unit(unit: WorkUnit, advance: Advance | None = None, workers: int | None = 1) -> list[RunOutcome]:
     """Train one unit with :func:`actlab.train_many`; a diverged network is kept as an outcome with NaN
     metrics (a comparison counts it) rather than failing the unit."""
-    results = train_many(unit.configs, progress=advance, on_diverge="keep", threads=threads)
+    results = train_many(unit.configs, progress=advance, on_diverge="keep", workers=workers)
     return [RunOutcome.from_result(r) for r in results]
 
 
 class LocalExecutor:
-    """Runs the units in order, in this process, each with ``threads`` worker threads (see
+    """Runs the units in order, from this process, each with ``workers`` worker processes (see
     :func:`actlab.train_many`; ``None``: one worker with PyTorch's own intra-op setting)."""
 
-    def __init__(self, threads: int | None = 1) -> None:
-        self.threads = threads
+    def __init__(self, workers: int | None = 1) -> None:
+        self.workers = workers
 
     def run(
         self, units: Sequence[WorkUnit], advance: Advance | None = None
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]:
         for unit in units:
-            yield unit, run_unit(unit, advance, self.threads)
+            yield unit, run_unit(unit, advance, self.workers)
 
 
 def plan_units(configs: Iterable[TrainConfig], label: str | None = None, max_unit: int = MAX_UNIT) -> list[WorkUnit]:

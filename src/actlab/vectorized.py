@@ -5,9 +5,9 @@ activation, init scheme and learning rate) train as one :class:`~actlab.stacked.
 few batched matmuls over stacked weights (:class:`~actlab.stacked.StackedStep`) and one optimizer update of
 the stacked tensors (:mod:`actlab.stacked_optim`) instead of ``M`` small steps, so the per-call framework
 overhead is paid once for many networks. Networks share nothing, so each one's gradient and update are
-exactly its own. With ``threads=N`` the networks of a group are split among ``N`` worker threads (whole
-chunks each, one intra-op thread each) that train their parts independently: no thread waits for another
-between operations, which is what makes a second core pay off even on a busy machine.
+exactly its own. With ``workers=N`` the networks of a group are split among ``N`` worker processes (whole
+chunks each, one core each, :mod:`actlab.workers`) that train their parts independently: none waits for
+another between operations, which is what makes a second core pay off even on a busy machine.
 
 Every network follows :func:`actlab.train`'s determinism contract (see :mod:`actlab.training`) and reuses
 its pieces: :func:`~actlab.training.make_task`, :func:`~actlab.training.build_model` for the initial
@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -56,21 +55,22 @@ from actlab.training import (
     make_task,
     train,
 )
+from actlab.workers import FORK, Report, Stop, run_side_by_side
 
 RTOL = 1e-4  # vectorized vs alone: loss curves agree to this (relative) over the tested runs (float32)
 DATA_CHUNK_BYTES = 16 * 2**20  # training batches are drawn this many bytes at a time (see _batches)
 VARYING = ("seed", "activation", "init", "bias_init", "lr")  # fields that may differ within a group
 
 Progress = Callable[[int], None]  # called with the number of model-steps just finished
-MAX_DEFAULT_THREADS = 8  # default_threads() never exceeds this
+MAX_DEFAULT_WORKERS = 8  # default_workers() never exceeds this
 
 
-def default_threads() -> int:
-    """The CPU cores this process may run on (at most :data:`MAX_DEFAULT_THREADS`): the worker threads
+def default_workers() -> int:
+    """The CPU cores this process may run on (at most :data:`MAX_DEFAULT_WORKERS`): the workers
     ``actlab compare``, ``actlab sweep`` and the tour give :func:`train_many` by default."""
     counter = getattr(os, "process_cpu_count", None)  # Python 3.13+; else the affinity mask
     cores = counter() if counter else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    return max(1, min(cores or os.cpu_count() or 1, MAX_DEFAULT_THREADS))
+    return max(1, min(cores or os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
 
 
 def group_key(config: TrainConfig) -> str:
@@ -100,7 +100,7 @@ def train_many(
     callbacks: Sequence[Callback] = (),
     progress: Progress | None = None,
     on_diverge: str = "raise",
-    threads: int | None = 1,
+    workers: int | None = 1,
 ) -> list[TrainResult]:
     """Train every config, stacking those of one shape (:func:`group_key`); results in input order.
 
@@ -114,23 +114,25 @@ def train_many(
         callbacks: told about each group: ``on_train_start(stacked, configs)``, then per step
             ``on_before_step(step, stacked)`` and ``on_step_end(step, mean_loss, stacked)`` with the
             :class:`~actlab.stacked.StackedMLP` and the mean loss of the networks still training, and
-            finally ``on_train_end(stacked, results)``. A group with callbacks trains on one thread.
+            finally ``on_train_end(stacked, results)``. A group with callbacks trains in this process.
         progress: called after each step with the number of model-steps it finished.
         on_diverge: ``"raise"``: an :class:`~actlab.errors.ActlabError` like :func:`actlab.train` when a
             loss becomes NaN or infinite. ``"keep"``: freeze that network, train the others on, and return
             it with NaN metrics and ``diverged_step`` set (what a comparison wants).
-        threads: worker threads per group, each training whole chunks of its networks with one PyTorch
-            intra-op thread (PyTorch's setting is restored afterwards); ``None``: one worker with PyTorch's
-            setting as it is. Workers never wait for each other between operations, unlike PyTorch's own
-            intra-op threads (on a busy machine every parallel op waits for a descheduled OpenMP thread:
-            2 intra-op threads ran 3x to 46x slower than one there; BENCHMARKS.md).
+        workers: processes per group (this one and ``workers - 1`` forked children, Linux only; one
+            elsewhere), each training whole chunks of its networks on one PyTorch intra-op thread
+            (PyTorch's setting is restored afterwards); ``None``: this process alone with PyTorch's setting
+            as it is. Workers never wait for each other between operations, unlike PyTorch's own intra-op
+            threads (on a busy machine every parallel op waits for a descheduled OpenMP thread: 2 intra-op
+            threads ran 3x to 46x slower than one there), and unlike Python threads they do not share one
+            interpreter lock (BENCHMARKS.md).
     """
     if on_diverge not in ("raise", "keep"):
         raise ValueError(f"on_diverge must be 'raise' or 'keep', not {on_diverge!r}")
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads must be at least 1, not {threads}")
-    with intra_op_threads(None if threads is None else 1):
-        return _train_many(configs, callbacks, progress, on_diverge, threads)
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    with intra_op_threads(None if workers is None else 1):
+        return _train_many(configs, callbacks, progress, on_diverge, workers)
 
 
 @contextmanager
@@ -150,7 +152,7 @@ def _train_many(
     callbacks: Sequence[Callback],
     progress: Progress | None,
     on_diverge: str,
-    threads: int | None,
+    workers: int | None,
 ) -> list[TrainResult]:
     results: dict[int, TrainResult] = {}
     groups: dict[str, list[int]] = {}
@@ -161,7 +163,7 @@ def _train_many(
         else:
             results[i] = _alone(config, callbacks, progress, on_diverge)
     for members in groups.values():
-        trained = _train_group([configs[i] for i in members], callbacks, progress, on_diverge, threads)
+        trained = _train_group([configs[i] for i in members], callbacks, progress, on_diverge, workers)
         results.update(zip(members, trained, strict=True))
     return [results[i] for i in range(len(configs))]
 
@@ -210,35 +212,14 @@ def batches(configs: Sequence[TrainConfig], task: Task, steps: int) -> Iterator[
 
 
 @dataclass
-class _Outcome:
-    """What one stack leaves behind: its networks' results (``seconds`` still 0) and its training time."""
+class _Part:
+    """One worker's share of a group after training, as plain data (it may cross a pipe from a child)."""
 
-    stacked: StackedMLP
-    results: list[TrainResult]
-    seconds: float
-
-
-class _Shared:
-    """What the workers of one group share: the progress callback (one call at a time), the first divergence
-    (with ``on_diverge="raise"`` no worker trains past it) and the cancel flag (Ctrl-C in the caller)."""
-
-    def __init__(self, progress: Progress | None, on_diverge: str) -> None:
-        self.lock = threading.Lock()
-        self.progress = progress
-        self.raises = on_diverge == "raise"
-        self.stop_after: float = math.inf
-        self.errors: list[tuple[int, int, ActlabError]] = []  # (step, position in the group, error)
-        self.cancelled = threading.Event()
-
-    def advance(self, done: int) -> None:
-        if self.progress is not None:
-            with self.lock:
-                self.progress(done)
-
-    def diverge(self, step: int, position: int, error: ActlabError) -> None:
-        with self.lock:
-            self.errors.append((step, position, error))
-            self.stop_after = min(self.stop_after, step)
+    seconds: float  # the training loop's wall time
+    networks: list[tuple[list[float], int, bool, dict[str, Any], list[Tensor]]]  # history, steps, stopped,
+    # metrics and final parameters of each network
+    errors: list[tuple[int, int, ActlabError]]  # with on_diverge="raise": (step, position in the group, error)
+    stacked: StackedMLP | None = None  # in this process only: what callbacks' on_train_end receives
 
 
 def _train_group(
@@ -246,36 +227,44 @@ def _train_group(
     callbacks: Sequence[Callback],
     progress: Progress | None,
     on_diverge: str,
-    threads: int | None,
+    workers: int | None,
 ) -> list[TrainResult]:
     """One group: networks sorted by activations (each :class:`~actlab.stacked.Chunk` is a contiguous run),
-    split among ``threads`` workers, trained, evaluated; results in the order of ``configs``."""
+    split among ``workers`` processes (:mod:`actlab.workers`), trained, evaluated; results in the order of
+    ``configs``."""
     order = sorted(range(len(configs)), key=lambda i: layer_specs(configs[i]))
     cfgs = [configs[i] for i in order]
     task = make_task(cfgs[0])
     models = [build_model(c, task) for c in cfgs]
     specs = [layer_specs(c) for c in cfgs]
-    shared = _Shared(progress, on_diverge)
-    workers = 1 if callbacks or threads is None else threads
+    workers = 1 if callbacks or workers is None or not FORK else workers
     cost = measured_cost(models, specs, task, cfgs[0].batch_size) if workers > 1 and len(set(specs)) > 1 else None
     parts = partition(cfgs, workers, cost)
     jobs = [
         partial(_train_stack, [cfgs[i] for i in part], [models[i] for i in part], [specs[i] for i in part], part,
-                task, callbacks, shared)
-        for part in parts
+                task, callbacks, on_diverge == "raise", k == 0)
+        for k, part in enumerate(parts)
     ]  # fmt: skip
-    outcomes = [jobs[0]()] if len(jobs) == 1 else _in_threads(jobs, shared)
-    if shared.errors:
-        raise min(shared.errors, key=lambda e: e[:2])[2]
-    seconds = max(o.seconds for o in outcomes)  # the parts train side by side
-    results: list[TrainResult] = [outcomes[0].results[0]] * len(cfgs)
-    for part, outcome in zip(parts, outcomes, strict=True):
-        for position, result in zip(part, outcome.results, strict=True):
-            result.seconds = seconds / len(cfgs)
-            results[order[position]] = result
+    done = run_side_by_side(jobs, progress)
+    errors = [e for part in done for e in part.errors]
+    if errors:
+        raise min(errors, key=lambda e: e[:2])[2]
+    seconds = max(part.seconds for part in done)  # the parts train side by side
+    results: list[TrainResult] = [None] * len(cfgs)  # type: ignore[list-item]
+    for positions, part in zip(parts, done, strict=True):
+        for position, (history, steps, stopped, metrics, params) in zip(positions, part.networks, strict=True):
+            model = models[position]
+            with torch.no_grad():
+                for p, value in zip(model.parameters(), params, strict=True):
+                    p.copy_(value)
+            results[position] = TrainResult(model, cfgs[position], history, steps, seconds / len(cfgs), metrics,
+                                            [], stopped)  # fmt: skip
     for cb in callbacks:
-        cb.on_train_end(outcomes[0].stacked, [results[i] for i in order])
-    return results
+        cb.on_train_end(done[0].stacked, results)
+    unsorted: list[TrainResult] = [results[0]] * len(cfgs)
+    for position, i in enumerate(order):
+        unsorted[i] = results[position]
+    return unsorted
 
 
 def partition(
@@ -321,22 +310,6 @@ def _timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _in_threads(jobs: Sequence[Callable[[], _Outcome]], shared: _Shared) -> list[_Outcome]:
-    """Each job in its own thread with one intra-op thread (PyTorch's setting is per thread under OpenMP)."""
-
-    def run(job: Callable[[], _Outcome]) -> _Outcome:
-        torch.set_num_threads(1)
-        return job()
-
-    with ThreadPoolExecutor(len(jobs), thread_name_prefix="actlab-train") as pool:
-        futures = [pool.submit(run, job) for job in jobs]
-        try:
-            return [f.result() for f in futures]
-        except BaseException:  # a worker failed, or Ctrl-C: the others stop at their next step
-            shared.cancelled.set()
-            raise
-
-
 def _train_stack(
     cfgs: Sequence[TrainConfig],
     models: Sequence[MLP],
@@ -344,9 +317,13 @@ def _train_stack(
     positions: Sequence[int],
     task: Task,
     callbacks: Sequence[Callback],
-    shared: _Shared,
-) -> _Outcome:
-    """The training loop of one stack, :func:`actlab.train`'s loop for every network at once."""
+    raises: bool,
+    here: bool,
+    report: Report,
+    stop: Stop,
+) -> _Part:
+    """The training loop of one stack, :func:`actlab.train`'s loop for every network at once, then each
+    network's evaluation. ``here``: this process (keeps the stacked module for the callbacks)."""
     first = cfgs[0]
     stacked = StackedMLP(models, specs, first.batch_size)
     step_fn = StackedStep(stacked, task)
@@ -363,8 +340,6 @@ def _train_stack(
     live = size
     start = time.perf_counter()
     for step, (x, y) in enumerate(batches(cfgs, task, steps), start=1):
-        if step > shared.stop_after or shared.cancelled.is_set():
-            break
         value = step_fn(x, y)  # (size,): each network's loss
         history[step - 1] = value
         broken = ~torch.isfinite(value)
@@ -372,16 +347,15 @@ def _train_stack(
         newly = (done & ~frozen).nonzero().flatten().tolist()
         for i in newly:
             if broken[i]:
-                if shared.raises:
-                    shared.diverge(step, positions[i], divergence_error(step, value[i].item(), cfgs[i]))
-                    return _Outcome(stacked, [], 0.0)
+                if raises:  # the group raises the earliest divergence of all its parts
+                    return _Part(0.0, [], [(step, positions[i], divergence_error(step, value[i].item(), cfgs[i]))])
                 diverged[i], last[i] = step, step - 1  # train() raises before this step's update
             else:
                 last[i] = step  # reached the target: this step's update still happens, as in train()
         for cb in callbacks:
             cb.on_before_step(step, stacked)
         optimizer.step(frozen | broken if live < size or diverged else None)
-        shared.advance(live)
+        report(live)
         if callbacks:
             mean_loss = float(value[~frozen].mean())
             for cb in callbacks:
@@ -389,20 +363,21 @@ def _train_stack(
         if newly:
             frozen[newly] = True
             live -= len(newly)
-            if live == 0:
-                break
+        if live == 0 or stop():
+            break
     seconds = time.perf_counter() - start
     stacked.write_back(models)
-    results = []
-    for i, (config, model) in enumerate(zip(cfgs, models, strict=True)):
+    networks = []
+    for i, model in enumerate(models):
         metrics = evaluate(model, task)
         if i in diverged:
             metrics = dict.fromkeys(metrics, math.nan)
         metrics["dead_fraction"] = math.nan if i in diverged else dead_fraction(model, task)
         metrics["diverged_step"] = diverged.get(i)
         stopped = i not in diverged and last[i] < steps
-        results.append(TrainResult(model, config, history[: last[i], i].tolist(), last[i], 0.0, metrics, [], stopped))
-    return _Outcome(stacked, results, seconds)
+        params = [p.detach().clone() for p in model.parameters()]
+        networks.append((history[: last[i], i].tolist(), last[i], stopped, metrics, params))
+    return _Part(seconds, networks, [], stacked if here else None)
 
 
 class _LastStep(Callback):

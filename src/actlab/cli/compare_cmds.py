@@ -52,10 +52,11 @@ DbOpt = Annotated[
 ]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
-ThreadsOpt = Annotated[
-    int | None, typer.Option("--threads", min=1, show_default=False,
-                             help="Worker threads per training group, each training whole chunks of its networks "
-                             "on one core (default: this machine's cores, at most 8; see BENCHMARKS.md).")
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", "--threads", min=1, show_default=False,
+                             help="Worker processes per training group, each training whole chunks of its "
+                             "networks on one core (default: this machine's cores, at most 8; one on systems "
+                             "other than Linux; see BENCHMARKS.md).")
 ]  # fmt: skip
 
 runs_app = typer.Typer(help="The results database: list, show, export and clean up stored runs.",
@@ -121,7 +122,7 @@ def compare(
     ] = None,
     db: DbOpt = None,
     fresh: FreshOpt = False,
-    threads: ThreadsOpt = None,
+    workers: WorkersOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write plots, results.csv/json and runs.csv to this folder.")
     ] = None,
@@ -132,7 +133,7 @@ def compare(
     from actlab.comparison import check_request
     from actlab.comparison import compare as run_compare
     from actlab.executor import LocalExecutor
-    from actlab.vectorized import default_threads
+    from actlab.vectorized import default_workers
 
     if seeds <= 0:
         raise ActlabError(f"--seeds must be at least 1, got {seeds}")
@@ -158,7 +159,7 @@ def compare(
         try:
             with model_step_bar(f"compare {config.task}", quiet) as update:
                 result = run_compare(config.task, names, seeds, config, target_loss=reach, store=store, fresh=fresh,
-                                     executor=LocalExecutor(threads or default_threads()), progress=update,
+                                     executor=LocalExecutor(workers or default_workers()), progress=update,
                                      label=f"compare {config.task}")  # fmt: skip
         except KeyboardInterrupt:
             kept = max(0, store.count() - before)
@@ -298,14 +299,14 @@ def sweep(
     db: DbOpt = None,
     fresh: FreshOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; train nothing.")] = False,
-    threads: ThreadsOpt = None,
+    workers: WorkersOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
     from actlab.executor import LocalExecutor, plan_missing, run_missing
     from actlab.sweep import load
-    from actlab.vectorized import default_threads
+    from actlab.vectorized import default_workers
 
     spec = load(file)
     label = spec.label or file.stem
@@ -342,7 +343,7 @@ def sweep(
                         committed += len(outcomes)
 
                     update(0, plan.model_steps)
-                    run_missing(plan, store, LocalExecutor(threads or default_threads()), advance, on_unit)
+                    run_missing(plan, store, LocalExecutor(workers or default_workers()), advance, on_unit)
         except KeyboardInterrupt:
             stored = reused + committed
             _interrupted(f"{stored:,} of {_n(spec.size, 'run')} of {file} are stored in {store.path} "

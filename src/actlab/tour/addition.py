@@ -21,7 +21,7 @@ from actlab.tour.config import TourConfig
 from actlab.tour.figures import error_bars, png
 from actlab.tour.model import Claim, Figure, Section, Table
 from actlab.training import TrainConfig, TrainResult, make_task
-from actlab.vectorized import default_threads, train_many
+from actlab.vectorized import default_workers, train_many
 
 ARITHMETIC = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
 
@@ -45,7 +45,7 @@ def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
     tick(f"identity vs relu on xor, circle and mul, {config.seeds} seeds each")
     base = TrainConfig(hidden=list(config.hidden), steps=config.classify_steps)
     results = train_many(_grid(base, ("xor", "circle", "mul"), ("identity", "relu"), config.seeds), on_diverge="keep",
-                         threads=default_threads())
+                         workers=default_workers())
     acc = {(t, a): _metric(results, t, a, "accuracy") for t in ("xor", "circle") for a in ("identity", "relu")}
     mul = {a: _metric(results, "mul", a, "interp_mae") for a in ("identity", "relu")}
     worst = {a: min(acc[("xor", a)].mean, acc[("circle", a)].mean) for a in ("identity", "relu")}
@@ -105,7 +105,7 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
     tick(f"add and sub with {', '.join(ARITHMETIC)}, {config.seeds} seeds each")
     base = TrainConfig(hidden=list(config.hidden), steps=config.steps)
     results = train_many(_grid(base, ("add", "sub"), ARITHMETIC, config.seeds), on_diverge="keep",
-                         threads=default_threads())
+                         workers=default_workers())
     interp = {(t, a): _metric(results, t, a, "interp_mae") for t in ("add", "sub") for a in ARITHMETIC}
     extrap = {(t, a): _metric(results, t, a, "extrap_mae") for t in ("add", "sub") for a in ARITHMETIC}
     worst = {a: max(interp[("add", a)].mean, interp[("sub", a)].mean) for a in ARITHMETIC}

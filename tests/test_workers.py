@@ -1,0 +1,70 @@
+"""Jobs side by side in forked children: results in order, progress relayed, failures brought home."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from actlab.errors import ActlabError
+from actlab.workers import FORK, Report, Stop, run_side_by_side
+
+pytestmark = pytest.mark.skipif(not FORK, reason="forked workers are used on Linux only")
+
+
+def _counting(name: str, steps: int):  # type: ignore[no-untyped-def]
+    def job(report: Report, stop: Stop) -> tuple[str, int, bool]:
+        for _ in range(steps):
+            report(1)
+        return name, os.getpid(), stop()
+
+    return job
+
+
+def test_results_in_order_from_other_processes_with_all_progress() -> None:
+    seen: list[int] = []
+    results = run_side_by_side([_counting("a", 3), _counting("b", 50), _counting("c", 7)], seen.append)
+    assert [r[0] for r in results] == ["a", "b", "c"]
+    assert results[0][1] == os.getpid() and len({r[1] for r in results}) == 3  # jobs 1 and 2 ran in children
+    assert not any(r[2] for r in results)  # nobody was told to stop
+    assert sum(seen) == 60
+
+
+def _failing(report: Report, stop: Stop) -> None:
+    raise ActlabError("the child's own message")
+
+
+def _dying(report: Report, stop: Stop) -> None:
+    os._exit(3)
+
+
+def test_a_childs_error_is_raised_here() -> None:
+    with pytest.raises(ActlabError, match="the child's own message"):
+        run_side_by_side([_counting("a", 1), _failing])
+
+
+def test_a_child_that_dies_is_reported() -> None:
+    with pytest.raises(RuntimeError, match="exit code 3"):
+        run_side_by_side([_counting("a", 1), _dying])
+
+
+def test_children_are_killed_when_this_process_fails() -> None:
+    pids: list[int] = []
+
+    def slow(report: Report, stop: Stop) -> None:
+        while not stop():
+            report(1)
+
+    def first(report: Report, stop: Stop) -> None:
+        report(0)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_side_by_side([first, slow], lambda n: pids.append(n))
+    assert multiprocessing_children() == []
+
+
+def multiprocessing_children() -> list[object]:
+    import multiprocessing
+
+    return [p for p in multiprocessing.active_children() if p.is_alive()]
