@@ -68,3 +68,13 @@ def multiprocessing_children() -> list[object]:
     import multiprocessing
 
     return [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+def test_no_children_from_a_daemonic_process() -> None:
+    import multiprocessing
+
+    from actlab.workers import can_fork
+
+    assert can_fork()
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # its workers are daemonic
+        assert pool.apply(can_fork) is False

@@ -55,7 +55,7 @@ from actlab.training import (
     make_task,
     train,
 )
-from actlab.workers import FORK, Report, Stop, run_side_by_side
+from actlab.workers import Report, Stop, can_fork, run_side_by_side
 
 RTOL = 1e-4  # vectorized vs alone: loss curves agree to this (relative) over the tested runs (float32)
 DATA_CHUNK_BYTES = 16 * 2**20  # training batches are drawn this many bytes at a time (see _batches)
@@ -237,7 +237,7 @@ def _train_group(
     task = make_task(cfgs[0])
     models = [build_model(c, task) for c in cfgs]
     specs = [layer_specs(c) for c in cfgs]
-    workers = 1 if callbacks or workers is None or not FORK else workers
+    workers = 1 if callbacks or workers is None or not can_fork() else workers
     cost = measured_cost(models, specs, task, cfgs[0].batch_size) if workers > 1 and len(set(specs)) > 1 else None
     parts = partition(cfgs, workers, cost)
     jobs = [

@@ -38,6 +38,12 @@ FORK = sys.platform.startswith("linux")  # elsewhere callers run one job at a ti
 PROGRESS_EVERY = 0.05  # seconds: a child reports its progress at most this often
 
 
+def can_fork() -> bool:
+    """Whether :func:`run_side_by_side` may start children here: on Linux, outside a daemonic process
+    (a ``multiprocessing.Pool`` worker, which may have none)."""
+    return FORK and not multiprocessing.current_process().daemon
+
+
 def run_side_by_side(jobs: Sequence[Callable[[Report, Stop], T]], progress: Report | None = None) -> list[T]:
     """Each job's return value, in order: ``jobs[0]`` runs here, the others in forked children."""
     report: Report = progress or (lambda _: None)
