@@ -78,3 +78,42 @@ def test_no_children_from_a_daemonic_process() -> None:
     assert can_fork()
     with multiprocessing.get_context("fork").Pool(1) as pool:  # its workers are daemonic
         assert pool.apply(can_fork) is False
+
+
+class TwoArgError(Exception):
+    def __init__(self, a: int, b: int) -> None:
+        super().__init__(f"{a} and {b}")
+
+
+def _two_arg_failure(report: Report, stop: Stop) -> None:
+    raise TwoArgError(1, 2)
+
+
+def test_an_error_that_cannot_be_rebuilt_here_still_arrives_with_its_text() -> None:
+    with pytest.raises(RuntimeError, match="1 and 2"):
+        run_side_by_side([_counting("a", 1), _two_arg_failure])
+
+
+def test_a_chatty_child_is_never_stuck_behind_a_slow_one(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    import actlab.workers
+
+    monkeypatch.setattr(actlab.workers, "PROGRESS_EVERY", 0.0)  # every report is a message: the pipe fills
+    marker = tmp_path / "chatty-done"
+
+    def slow(report: Report, stop: Stop) -> bool:  # waits for the chatty one, which only ends if it is read
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return marker.exists()
+
+    def chatty(report: Report, stop: Stop) -> bool:
+        for _ in range(20_000):  # about 700 KB of messages, ten times a pipe's buffer
+            report(1)
+        marker.touch()
+        return True
+
+    seen: list[int] = []
+    assert run_side_by_side([_counting("a", 0), slow, chatty], seen.append)[1:] == [True, True]
+    assert sum(seen) == 20_000

@@ -32,7 +32,8 @@ from actlab.model import MLP
 from actlab.modules import get
 from actlab.tasks import Task
 
-CHUNK_BYTES = 512 * 2**10  # a chunk's widest hidden activation (networks x batch x width x 4 bytes) at most this
+CHUNK_BYTES = 512 * 2**10  # a chunk's widest hidden activation (networks x batch x width x item size) at most this
+ALIGN = 64  # bytes: a matmul input starting elsewhere is copied (MKL's result bits depend on the alignment)
 
 @dataclass(frozen=True)
 class Chunk:
@@ -84,7 +85,8 @@ class StackedMLP(nn.Module):
             for k in range(depth)
         )
         widths = [w.shape[1] for w in self.weights][:-1]
-        self.chunks = chunks_of([tuple(s) for s in specs], networks_per_chunk(batch_size, widths))
+        per_chunk = networks_per_chunk(batch_size, widths, self.weights[0].element_size())
+        self.chunks = chunks_of([tuple(s) for s in specs], per_chunk)
 
     @torch.no_grad()
     def forward(self, x: Tensor) -> Tensor:
@@ -107,19 +109,29 @@ class StackedMLP(nn.Module):
 
 
 class _Plan:
-    """One chunk's views of the stacked tensors, made once (the optimizer updates them in place)."""
+    """One chunk's views of the stacked tensors, made once (the optimizer updates them in place).
+
+    Where a view does not start on an :data:`ALIGN` boundary (``start`` times a layer's size is not a
+    multiple of 16 floats), the step works on aligned copies: MKL's batched matmul rounds differently for
+    differently aligned inputs, and a network's result must not depend on which networks share its stack
+    (or its worker: :func:`actlab.train_many` gives the same bits with any number of workers).
+    """
 
     def __init__(self, chunk: Chunk, step: StackedStep) -> None:
         s, e = self.start, self.stop = chunk.start, chunk.stop
         self.weights = [w[s:e] for w in step.weights]
-        self.weights_t = [w.mT for w in self.weights]
         self.biases = [b[s:e] for b in step.biases]
         self.grad_w = [g[s:e] for g in step.grad_w]
         self.grad_b = [g[s:e] for g in step.grad_b]
         self.losses = step.losses[s:e]
+        self.copy = not all(_aligned(t) for t in [*self.weights, *self.biases])
         self.forwards = [m.forward for m in chunk.modules]  # no module hooks: the catalog modules have none
         self.direct: list[bool | None] = [None] * len(chunk.modules)  # backward by node call; None: not seen yet
         self.transposed = [w.shape[2] < w.shape[1] for w in step.weights]  # ∂W as (hᵀ ∂z)ᵀ
+
+
+def _aligned(t: Tensor) -> bool:
+    return t.data_ptr() % ALIGN == 0
 
 
 class StackedStep:
@@ -147,19 +159,25 @@ class StackedStep:
         return self.losses
 
     def _chunk(self, plan: _Plan, h: Tensor, y: Tensor) -> None:
+        weights, biases = plan.weights, plan.biases
+        if plan.copy:
+            weights, biases = [w.clone() for w in weights], [b.clone() for b in biases]
+        h = h if _aligned(h) else h.clone()
         inputs, graphs = [h], []
         with torch.enable_grad():
-            for weight_t, bias, forward in zip(plan.weights_t, plan.biases, plan.forwards, strict=False):
-                z = torch.baddbmm(bias, h, weight_t).requires_grad_(True)
+            for weight, bias, forward in zip(weights, biases, plan.forwards, strict=False):
+                z = torch.baddbmm(bias, h, weight.mT).requires_grad_(True)
                 out = forward(z)
                 graphs.append((z, out))
                 h = out.detach()
                 inputs.append(h)
-        g = self._loss_grad(torch.baddbmm(plan.biases[-1], h, plan.weights_t[-1]), y, plan.losses)
-        for k in range(len(plan.weights) - 1, -1, -1):
-            h, weight = inputs[k], plan.weights[k]
+        g = self._loss_grad(torch.baddbmm(biases[-1], h, weights[-1].mT), y, plan.losses)
+        for k in range(len(weights) - 1, -1, -1):
+            h, weight = inputs[k], weights[k]
             if plan.transposed[k]:
                 plan.grad_w[k].copy_(torch.bmm(h.mT, g).mT)
+            elif plan.copy:
+                plan.grad_w[k].copy_(torch.bmm(g.mT, h))
             else:
                 torch.bmm(g.mT, h, out=plan.grad_w[k])
             torch.sum(g, 1, keepdim=True, out=plan.grad_b[k])

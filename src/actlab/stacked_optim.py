@@ -2,8 +2,10 @@
 
 Both act elementwise, so one update of the stacked tensors equals ``M`` separate updates: the operations
 are ``torch.optim``'s own, in its order, applied to all tensors at once with PyTorch's ``_foreach`` kernels
-(one call for every parameter tensor instead of one each). A network marked ``frozen`` (stopped early or
-diverged) is left as it is.
+(one call for every parameter tensor instead of one each). Adam's result is bit for bit
+``torch.optim.Adam``'s; SGD's last step multiplies by the per-network ``-lr`` and then adds, where
+``torch.optim.SGD`` adds with ``alpha=-lr`` in one fused multiply-add, so its last bit may differ. A network
+marked ``frozen`` (stopped early or diverged) is left as it is.
 """
 
 from __future__ import annotations

@@ -296,9 +296,10 @@ def measured_cost(
     for spec in dict.fromkeys(specs):
         chosen = [m for m, s in zip(models, specs, strict=True) if s == spec][:per_chunk]
         step = StackedStep(StackedMLP(chosen, [spec] * len(chosen), batch_size), task)
-        x = torch.randn(len(chosen), batch_size, task.in_features)
+        dtype = next(chosen[0].parameters()).dtype
+        x = torch.randn(len(chosen), batch_size, task.in_features, dtype=dtype)
         y = (torch.zeros(len(chosen), batch_size, dtype=torch.long) if task.kind == "classification"
-             else torch.zeros(len(chosen), batch_size, task.out_features))  # fmt: skip
+             else torch.zeros(len(chosen), batch_size, task.out_features, dtype=dtype))  # fmt: skip
         step(x, y)  # warm-up
         seconds[spec] = min(_timed(lambda: step(x, y)) for _ in range(3)) / len(chosen)  # noqa: B023
     return seconds.__getitem__

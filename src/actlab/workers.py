@@ -25,7 +25,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
 import torch
@@ -58,7 +58,13 @@ def run_side_by_side(jobs: Sequence[Callable[[Report, Stop], T]], progress: Repo
                 child.drain(report, block=False)
 
         first = jobs[0](relay, lambda: False)
-        return [first, *(child.result(report) for child in children)]
+        waiting = list(children)
+        while waiting:  # whichever child has something to say: none may block on a full pipe meanwhile
+            for connection in wait([c.connection for c in waiting]):
+                child = next(c for c in waiting if c.connection is connection)
+                child.drain(report, block=False)
+            waiting = [c for c in waiting if c.value is c.EMPTY]
+        return [first, *(child.value for child in children)]
     finally:
         for child in children:
             child.close()
@@ -67,7 +73,7 @@ def run_side_by_side(jobs: Sequence[Callable[[Report, Stop], T]], progress: Repo
 class _Child(Generic[T]):
     """One forked child running one job, and the read end of its pipe."""
 
-    _EMPTY: Any = object()
+    EMPTY: Any = object()  # the value until the child's result has arrived
 
     def __init__(self, job: Callable[[Report, Stop], T], siblings: list[Connection]) -> None:
         receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
@@ -78,14 +84,15 @@ class _Child(Generic[T]):
             )
             self.process.start()
         send.close()
-        self.connection, self.value = receive, self._EMPTY
+        self.connection, self.value = receive, self.EMPTY
 
     def drain(self, report: Report, block: bool) -> None:
-        """Relay the progress messages that arrived; with ``block``, wait until the result has."""
-        while self.value is self._EMPTY and (block or self.connection.poll()):
+        """Relay the messages that arrived; with ``block``, wait until the result has. A child's error is
+        raised here."""
+        while self.value is self.EMPTY and (block or self.connection.poll()):
             try:
                 kind, payload = pickle.loads(self.connection.recv_bytes())
-            except EOFError:
+            except (EOFError, OSError):
                 self.process.join(5)
                 raise RuntimeError(
                     f"a training worker process ended without its results (exit code {self.process.exitcode})"
@@ -97,12 +104,8 @@ class _Child(Generic[T]):
             else:
                 self.value = payload
 
-    def result(self, report: Report) -> T:
-        self.drain(report, block=True)
-        return self.value  # type: ignore[no-any-return]
-
     def close(self) -> None:
-        if self.process.is_alive() and self.value is self._EMPTY:
+        if self.process.is_alive() and self.value is self.EMPTY:
             self.process.kill()
         self.process.join()
         self.connection.close()
@@ -129,8 +132,9 @@ def _child_main(job: Callable[[Report, Stop], Any], connection: Connection, inhe
         message = ("error", error)
     try:
         data = pickle.dumps(message)
+        pickle.loads(data)  # an exception may pickle and still fail to load (a constructor with other arguments)
     except Exception as unpicklable:
-        data = pickle.dumps(("error", RuntimeError(f"{message[1]!r} (not picklable: {unpicklable})")))
+        data = pickle.dumps(("error", RuntimeError(f"in a worker process: {message[1]!r} ({unpicklable})")))
     with contextlib.suppress(OSError):  # the parent is gone
         if pending:
             connection.send_bytes(pickle.dumps(("progress", pending)))
