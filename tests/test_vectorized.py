@@ -179,3 +179,13 @@ def test_measured_cost_times_every_activation_of_the_group() -> None:
     assert cost(("relu",)) > 0 and cost(("elu",)) > 0
     with pytest.raises(KeyError):
         cost(("tanh",))
+
+
+def test_cores_in_a_cgroup_cpu_quota() -> None:
+    from actlab.vectorized import MAX_DEFAULT_WORKERS, cores_in_cpu_max, default_workers
+
+    assert cores_in_cpu_max("200000 100000\n") == 2
+    assert cores_in_cpu_max("50000 100000") == 1  # half a core still runs one worker
+    assert cores_in_cpu_max("max 100000") is None
+    assert cores_in_cpu_max("") is None and cores_in_cpu_max("1 0") is None
+    assert 1 <= default_workers() <= MAX_DEFAULT_WORKERS

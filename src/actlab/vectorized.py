@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -63,14 +64,29 @@ VARYING = ("seed", "activation", "init", "bias_init", "lr")  # fields that may d
 
 Progress = Callable[[int], None]  # called with the number of model-steps just finished
 MAX_DEFAULT_WORKERS = 8  # default_workers() never exceeds this
+CPU_MAX = "/sys/fs/cgroup/cpu.max"  # a container's CPU quota, where cgroup v2 gives one
 
 
 def default_workers() -> int:
     """The CPU cores this process may run on (at most :data:`MAX_DEFAULT_WORKERS`): the workers
-    ``actlab compare``, ``actlab sweep`` and the tour give :func:`train_many` by default."""
+    ``actlab compare``, ``actlab sweep`` and the tour give :func:`train_many` by default. A container's CPU
+    quota (cgroup v2 ``cpu.max``) counts too."""
     counter = getattr(os, "process_cpu_count", None)  # Python 3.13+; else the affinity mask
     cores = counter() if counter else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    return max(1, min(cores or os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
+    try:
+        quota = cores_in_cpu_max(Path(CPU_MAX).read_text())
+    except OSError:
+        quota = None
+    return max(1, min(cores or os.cpu_count() or 1, quota or MAX_DEFAULT_WORKERS, MAX_DEFAULT_WORKERS))
+
+
+def cores_in_cpu_max(text: str) -> int | None:
+    """The whole cores a cgroup v2 ``cpu.max`` line allows (``"200000 100000"`` -> 2, at least 1), or
+    ``None`` for no quota (``"max 100000"``) or a line it cannot read."""
+    parts = text.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[1]) == 0:
+        return None
+    return max(1, int(parts[0]) // int(parts[1]))
 
 
 def group_key(config: TrainConfig) -> str:
