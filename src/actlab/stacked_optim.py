@@ -48,7 +48,7 @@ class StackedSGD:
 
     def __init__(self, params: Sequence[Tensor], lrs: Sequence[float], momentum: float) -> None:
         self.params, self.momentum = list(params), momentum
-        self.neg_lr = torch.tensor([-lr for lr in lrs], dtype=self.params[0].dtype)
+        self.neg_lr = _per_model(torch.tensor([-lr for lr in lrs], dtype=self.params[0].dtype), self.params)
         self.buffers: list[Tensor] | None = None
 
     @torch.no_grad()
@@ -61,7 +61,7 @@ class StackedSGD:
                 torch._foreach_mul_(self.buffers, self.momentum)
                 torch._foreach_add_(self.buffers, grads)
             grads = self.buffers
-        _apply(self.params, torch._foreach_mul(grads, _per_model(self.neg_lr, self.params)), frozen)
+        _apply(self.params, torch._foreach_mul(grads, self.neg_lr), frozen)
 
 
 def _per_model(values: Tensor, like: Sequence[Tensor]) -> list[Tensor]:

@@ -232,8 +232,8 @@ class _Part:
     """One worker's share of a group after training, as plain data (it may cross a pipe from a child)."""
 
     seconds: float  # the training loop's wall time
-    networks: list[tuple[list[float], int, bool, dict[str, Any], list[Tensor]]]  # history, steps, stopped,
-    # metrics and final parameters of each network
+    networks: list[tuple[list[float], int, bool, dict[str, Any], list[Tensor] | None]]  # history, steps,
+    # stopped, metrics and, from a child, the final parameters (in this process the models hold them already)
     errors: list[tuple[int, int, ActlabError]]  # with on_diverge="raise": (step, position in the group, error)
     stacked: StackedMLP | None = None  # in this process only: what callbacks' on_train_end receives
 
@@ -270,9 +270,10 @@ def _train_group(
     for positions, part in zip(parts, done, strict=True):
         for position, (history, steps, stopped, metrics, params) in zip(positions, part.networks, strict=True):
             model = models[position]
-            with torch.no_grad():
-                for p, value in zip(model.parameters(), params, strict=True):
-                    p.copy_(value)
+            if params is not None:
+                with torch.no_grad():
+                    for p, value in zip(model.parameters(), params, strict=True):
+                        p.copy_(value)
             results[position] = TrainResult(model, cfgs[position], history, steps, seconds / len(cfgs), metrics,
                                             [], stopped)  # fmt: skip
     for cb in callbacks:
@@ -392,7 +393,7 @@ def _train_stack(
         metrics["dead_fraction"] = math.nan if i in diverged else dead_fraction(model, task)
         metrics["diverged_step"] = diverged.get(i)
         stopped = i not in diverged and last[i] < steps
-        params = [p.detach().clone() for p in model.parameters()]
+        params = None if here else [p.detach().clone() for p in model.parameters()]
         networks.append((history[: last[i], i].tolist(), last[i], stopped, metrics, params))
     return _Part(seconds, networks, [], stacked if here else None)
 

@@ -55,14 +55,14 @@ def run_side_by_side(jobs: Sequence[Callable[[Report, Stop], T]], progress: Repo
         def relay(done: int) -> None:
             report(done)
             for child in children:
-                child.drain(report, block=False)
+                child.drain(report)
 
         first = jobs[0](relay, lambda: False)
         waiting = list(children)
         while waiting:  # whichever child has something to say: none may block on a full pipe meanwhile
             for connection in wait([c.connection for c in waiting]):
                 child = next(c for c in waiting if c.connection is connection)
-                child.drain(report, block=False)
+                child.drain(report)
             waiting = [c for c in waiting if c.value is c.EMPTY]
         return [first, *(child.value for child in children)]
     finally:
@@ -86,10 +86,10 @@ class _Child(Generic[T]):
         send.close()
         self.connection, self.value = receive, self.EMPTY
 
-    def drain(self, report: Report, block: bool) -> None:
-        """Relay the messages that arrived; with ``block``, wait until the result has. A child's error is
+    def drain(self, report: Report) -> None:
+        """Relay the messages that have arrived, the result included. A child's error is
         raised here."""
-        while self.value is self.EMPTY and (block or self.connection.poll()):
+        while self.value is self.EMPTY and self.connection.poll():
             try:
                 kind, payload = pickle.loads(self.connection.recv_bytes())
             except (EOFError, OSError):
