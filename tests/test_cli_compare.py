@@ -181,7 +181,7 @@ def test_runs_show_export_gc(cli, tmp_path: Path) -> None:  # type: ignore[no-un
     assert (tmp_path / "all.csv").read_text().count("\n") == 3
     assert cli("runs", "export", str(tmp_path / "all.json"), "--db", db).code == 0
     assert len(json.loads((tmp_path / "all.json").read_text())[0]["losses"]) == 30
-    one_line_error(cli("runs", "export", str(tmp_path / "all.txt"), "--db", db), ".csv or .json")
+    one_line_error(cli("runs", "export", str(tmp_path / "all.txt"), "--db", db), "is not one of csv, json, parquet")
     gc = json.loads(cli("runs", "gc", "--json", "--db", db).out)
     assert gc == {"removed": 0, "stale": 0, "kept": 2, "db": db}
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -193,3 +196,125 @@ def test_stored_hashes_limit_and_find_messages(tmp_path: Path) -> None:
         )
         with pytest.raises(ActlabError, match=r"^3 runs match '' in .*; give more of the hash$"):
             store.find("")
+
+
+# --- opening at the same time, and reading without writing --------------------------------------------------
+
+
+def _open_in_turn(paths: list[str], barrier: Any, results: Any) -> None:
+    """One process: for each path, wait until every process is ready, then open (create) the store there."""
+    for path in paths:
+        barrier.wait()
+        try:
+            with ResultStore(path) as store:
+                store.put({**RELU, "seed": os.getpid()}, {"interp_mae": 0.5}, [1.0])
+                results.put(("ok", store.schema_version))
+        except Exception as err:  # the defect: "table meta already exists", "duplicate column name: label"
+            results.put(("failed", f"{type(err).__name__}: {err}"))
+
+
+def test_processes_creating_a_new_store_at_once_all_succeed(tmp_path: Path) -> None:
+    processes, rounds = 4, 6
+    # Forked where possible: the children only use sqlite3, and spawning 4 fresh interpreters that import
+    # PyTorch (through this module) costs half a minute on 2 busy cores.
+    start = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(start)
+    barrier, results = context.Barrier(processes), context.Queue()
+    paths = [str(tmp_path / f"round{r}.db") for r in range(rounds)]
+    workers = [context.Process(target=_open_in_turn, args=(paths, barrier, results)) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=300) for _ in range(processes * rounds)]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert outcomes == [("ok", SCHEMA_VERSION)] * (processes * rounds)
+    for path in paths:
+        db = sqlite3.connect(path)
+        tables = sorted(row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        columns = [row[1] for row in db.execute("PRAGMA table_info(runs)")]
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        runs = db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        db.close()
+        assert tables == ["cached", "meta", "runs"]
+        assert columns.count("label") == 1
+        assert meta == {"app": "actlab-results", "schema_version": str(SCHEMA_VERSION)}
+        assert runs == processes  # one run from each process, none lost
+
+
+def _version_1_database(path: Path) -> None:
+    """A store as the first schema wrote it, in SQLite's default rollback-journal mode."""
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("app", "actlab-results"), ("schema_version", "1")])
+    db.execute(
+        "INSERT INTO runs (config_hash, version, task, activation, seed, config_json, metrics_json, losses, "
+        "created_at) VALUES ('abc', '0.1.0', 'add', 'relu', 3, '{}', '{\"interp_mae\": 0.5}', x'', 'then')"
+    )
+    db.commit()
+    db.close()
+
+
+def test_reading_writes_nothing_not_even_a_migration(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _version_1_database(path)
+    before = digest(path)
+    with ResultStore(path, create=False) as store:
+        assert store.schema_version == 1
+        assert [(r.seed, r.label, r.metrics) for r in store.runs()] == [(3, None, {"interp_mae": 0.5})]
+        assert store.runs(label="x") == [] and store.find("abc").seed == 3
+        assert store.get_cached("tour") is None and store.count() == 1
+    assert digest(path) == before  # still version 1, still in rollback-journal mode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.db"]
+
+
+def test_an_empty_sqlite_database_lists_no_runs_and_stays_empty(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    db = sqlite3.connect(path)
+    db.execute("VACUUM")  # a valid database file with no tables
+    db.close()
+    before = digest(path)
+    with ResultStore(path, create=False) as store:
+        assert store.runs() == [] and store.count() == 0
+    assert digest(path) == before
+
+
+def test_an_empty_database_another_program_marked_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "theirs.db"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 7")
+    db.commit()
+    db.close()
+    before = digest(path)
+    for read_only in (True, False):
+        with pytest.raises(ActlabError, match=r"another program \(tables: none yet, user_version 7\)"):
+            ResultStore(path, create=not read_only)
+    assert digest(path) == before
+
+
+def test_a_read_only_database_can_be_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "runs.db"
+    with ResultStore(path) as store:
+        store.put(RELU, {"interp_mae": 0.5}, [1.0])
+    before = digest(path)
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    if os.geteuid() == 0:  # root may write anyway: make the store see what any other user sees
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: mode != os.W_OK)
+    try:
+        with ResultStore(path, create=False) as store:
+            assert [r.metrics for r in store.runs()] == [{"interp_mae": 0.5}]
+            assert store.find("1").config == RELU
+    finally:
+        folder.chmod(0o755)
+        path.chmod(0o644)
+    assert digest(path) == before
+    assert sorted(p.name for p in folder.iterdir()) == ["runs.db"]  # immutable: no -wal or -shm made either
+
+
+def test_a_huge_id_matches_nothing(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "runs.db") as store:
+        store.put(RELU, {"interp_mae": 0.5}, [1.0])
+        with pytest.raises(ActlabError, match=r"^no run matches '1{30}' in"):
+            store.find("1" * 30)

@@ -1,4 +1,5 @@
-"""``actlab compare``, ``sweep`` and ``runs``: many seeds, one vectorized run, a results store that resumes."""
+"""``actlab compare`` and ``sweep``: many seeds, one vectorized run, a results store that resumes (``runs``:
+:mod:`actlab.cli.runs_cmds`)."""
 
 from __future__ import annotations
 
@@ -58,10 +59,6 @@ WorkersOpt = Annotated[
                              "networks on one core (default: this machine's cores, at most 8; one on systems "
                              "other than Linux; see BENCHMARKS.md).")
 ]  # fmt: skip
-
-runs_app = typer.Typer(help="The results database: list, show, export and clean up stored runs.",
-                       no_args_is_help=True, rich_markup_mode=None)  # fmt: skip
-app.add_typer(runs_app, name="runs")
 
 
 @contextmanager
@@ -363,110 +360,3 @@ def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_r
     console.print(f"{_n(runs, 'run')}: {summary['stored']} reused, {verb} {summary['to_train']} in "
                   f"{_n(summary['units'], 'unit')}; results in {db}  (actlab runs list --label '{label}')",
                   highlight=False, soft_wrap=True)  # fmt: skip
-
-
-# --- runs -------------------------------------------------------------------------------------------------
-
-TaskFilter = Annotated[str | None, typer.Option("--task", help="Only runs of this task.")]
-ActivationFilter = Annotated[str | None, typer.Option("--activation", help="Only runs of this activation.")]
-LabelFilter = Annotated[str | None, typer.Option("--label", help="Only runs of this sweep or comparison label.")]
-
-
-@runs_app.command("list")
-def runs_list(
-    task: TaskFilter = None,
-    activation: ActivationFilter = None,
-    label: LabelFilter = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="At most this many runs.")] = None,
-    db: DbOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Stored runs: id, hash, task, activation, seed, errors."""
-    if limit is not None and limit < 1:
-        raise ActlabError(f"--limit must be at least 1, got {limit}; leave it out to list every run")
-    with ResultStore(db, create=False) as store:
-        records = store.runs(task, activation, label, limit)
-        path = store.path
-    if as_json:
-        emit_json([r.summary() for r in records])
-        return
-    table = Table(title=f"{_n(len(records), 'run')} in {path}")
-    for column in ("id", "hash", "task", "activation", "hidden", "seed", "interp", "extrap", "label"):
-        number = column in ("id", "seed", "interp", "extrap")
-        table.add_column(column, justify="right" if number else "left", overflow="fold",
-                         no_wrap=number or column == "hash")  # fmt: skip
-    for r in records:
-        interp = r.metrics.get("interp_mae", r.metrics.get("accuracy"))
-        extrap = r.metrics.get("extrap_mae", r.metrics.get("extrap_accuracy"))
-        table.add_row(str(r.id), r.config_hash[:10], r.task, r.activation,
-                      " ".join(map(str, r.config.get("hidden", []))), str(r.seed), _num(interp), _num(extrap),
-                      r.label or "")  # fmt: skip
-    _print_table(table)
-
-
-def _num(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, int | float) and not isinstance(value, bool) else "—"
-
-
-@runs_app.command("show")
-def runs_show(
-    ref: Annotated[str, typer.Argument(help="A run id or a prefix of its config hash.")],
-    db: DbOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """One run in full: config, metrics and the loss curve's ends."""
-    with ResultStore(db, create=False) as store:
-        record = store.find(ref)
-    data = {**record.summary(), "config": record.config, "losses": record.losses}
-    if as_json:
-        emit_json(data)
-        return
-    table = Table(title=f"run {record.id} · {record.config_hash}")
-    table.add_column("field")
-    table.add_column("value", overflow="fold")
-    for key, value in {**record.summary(), **{f"config.{k}": v for k, v in record.config.items()}}.items():
-        table.add_row(key, _num(value) if isinstance(value, float) else str(value))
-    console.print(table)
-    if record.losses:
-        first, last = record.losses[0], record.losses[-1]
-        console.print(f"loss: {first:.4g} at step 1 -> {last:.4g} at step {len(record.losses)}", highlight=False)
-
-
-@runs_app.command("export")
-def runs_export(
-    path: Annotated[Path, typer.Argument(help="Output file: .csv (one row per run) or .json (with loss curves).")],
-    task: TaskFilter = None,
-    activation: ActivationFilter = None,
-    label: LabelFilter = None,
-    db: DbOpt = None,
-) -> None:
-    """Write stored runs to CSV or JSON."""
-    if path.suffix.lower() not in (".csv", ".json"):
-        raise ActlabError(f"cannot export to {path}: use a file name ending in .csv or .json")
-    if not path.parent.is_dir():
-        raise ActlabError(f"cannot write {path}: folder {path.parent} does not exist (create it first)")
-    with ResultStore(db, create=False) as store:
-        records = store.runs(task, activation, label)
-    if path.suffix.lower() == ".csv":
-        _write_csv(path, [_run_row(r) for r in records])
-    else:
-        data = [{**r.summary(), "config": r.config, "losses": r.losses} for r in records]
-        path.write_text(json.dumps(plain(data), indent=1) + "\n", encoding="utf-8")
-    console.print(f"wrote {_n(len(records), 'run')} to {path}", highlight=False)
-
-
-@runs_app.command("gc")
-def runs_gc(
-    db: DbOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, delete nothing.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Delete runs stored by other actlab versions (their keys can never match again) and compact the file."""
-    with ResultStore(db, create=False) as store:
-        removed = store.gc(dry_run=dry_run)
-        left, path = store.count(), store.path
-    if as_json:
-        emit_json({"removed": 0 if dry_run else removed, "stale": removed, "kept": left, "db": str(path)})
-        return
-    verb = "would remove" if dry_run else "removed"
-    console.print(f"{verb} {_n(removed, 'run')} from other versions; {_n(left, 'run')} in {path}", highlight=False)
