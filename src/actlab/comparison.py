@@ -154,6 +154,7 @@ def compare(
     configs = {a: [dataclasses.replace(base, activation=a, seed=s) for s in seed_list] for a in names}
     everything = [c for group in configs.values() for c in group]
 
+    damaged_before = set(store.damaged) if store is not None else set()
     plan = plan_missing(everything, store, fresh, label)
     total, done = plan.model_steps, 0
 
@@ -178,7 +179,10 @@ def compare(
     stats = [_summarise(a, rs, metric, target) for a, rs in runs.items()]
     result = ComparisonResult(task, kind, metric, target, base, stats, [], len(outcomes),
                               len(everything) - len(outcomes), runs)  # fmt: skip
-    return dataclasses.replace(result, warnings=_warnings(result))
+    repaired = sorted(set(store.damaged) - damaged_before) if store is not None else []
+    notes = [f"{len(repaired)} stored run(s) could not be read (damaged rows, id {', '.join(map(str, repaired))}) "
+             f"and were trained again"] if repaired else []  # fmt: skip
+    return dataclasses.replace(result, warnings=notes + _warnings(result))
 
 
 def check_request(
