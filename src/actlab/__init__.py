@@ -6,7 +6,8 @@ comparisons -> tour / cli):
 * catalog: :func:`get`, :func:`lookup`, :func:`names`, :data:`CATALOG`, :class:`Activation`,
   :class:`CatalogActivation`; the lesson's layer: :func:`run_demo`;
 * models and training: :class:`MLP`, :class:`TrainConfig`, :func:`train`, :class:`TrainResult`
-  (tasks live in :mod:`actlab.tasks`);
+  (tasks live in :mod:`actlab.tasks`); run folders: :func:`save_run` (a trained result or a hand-built
+  :class:`MLP`), :func:`load_run`;
 * diagnostics: :class:`Monitor`, :func:`diagnose`;
 * comparisons: :func:`train_many` (the vectorized trainer), :class:`ResultStore`;
 * errors: :class:`ActlabError`, the one exception type for mistakes a user can make.
@@ -27,6 +28,7 @@ from actlab.modules import CatalogActivation, get
 if TYPE_CHECKING:
     from actlab.diagnostics import Monitor, diagnose
     from actlab.model import MLP
+    from actlab.rundir import load_run, save_run
     from actlab.store import ResultStore
     from actlab.training import TrainConfig, TrainResult, train
     from actlab.vectorized import train_many
@@ -42,6 +44,8 @@ _LAZY = {
     "diagnose": "actlab.diagnostics",
     "train_many": "actlab.vectorized",
     "ResultStore": "actlab.store",
+    "save_run": "actlab.rundir",
+    "load_run": "actlab.rundir",
 }
 
 
@@ -64,9 +68,11 @@ __all__ = [
     "__version__",
     "diagnose",
     "get",
+    "load_run",
     "lookup",
     "names",
     "run_demo",
+    "save_run",
     "train",
     "train_many",
 ]

@@ -165,10 +165,14 @@ def _finite(item: str, example: str = "5 3") -> float:
 
 
 def predict(model: nn.Module, task: Task, inputs: Sequence[float]) -> dict[str, Any]:
-    """One prediction: ``{"inputs", "prediction", "truth"}``; for classification also ``"probabilities"``."""
-    x = torch.tensor([list(inputs)], dtype=torch.float32)  # (1, d)
+    """One prediction: ``{"inputs", "prediction", "truth"}``; for classification also ``"probabilities"``.
+
+    The model sees the inputs in its own dtype (rounded to float32 only for a float32 model); the truth is
+    computed in float64 from the inputs as given (123456.123 + 654321.456 = 777777.579).
+    """
+    x = torch.tensor([list(inputs)], dtype=torch.float64)  # (1, d)
     out = predict_batch(model, x)[0]
-    truth = task.targets(x.double())[0]
+    truth = task.targets(x)[0]
     if task.kind == "classification":
         return {
             "inputs": list(inputs),

@@ -248,6 +248,8 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
     per_example = (x[0].numel() + y[0].numel()) if x.dim() and y.dim() else 2
     check_values(f"--samples {samples:,}", samples * per_example, "use fewer samples")
     x, y = task.sample(samples, torch.Generator().manual_seed(seed), "train")
+    dtype = next(run.model.parameters()).dtype  # a float64 run (a hand-built model) takes float64 inputs
+    x, y = x.to(dtype), y.to(dtype) if y.is_floating_point() else y
     return run.model, torch.utils.data.TensorDataset(x, y), loss_fn(task), str(run_dir)
 
 

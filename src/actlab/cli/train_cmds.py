@@ -176,7 +176,7 @@ def predict_cmd(
                       f"{answer['truth']})", highlight=False)  # fmt: skip
         return
     question = EXPRESSIONS[task.name].format(*args)
-    console.print(f"{question} ≈ {answer['prediction']:.2f}   (exact: {answer['truth']:.6g}, "
+    console.print(f"{question} ≈ {answer['prediction']:.2f}   (exact: {answer['truth']:.12g}, "
                   f"error {abs(answer['prediction'] - answer['truth']):.2g})", highlight=False)  # fmt: skip
 
 
