@@ -3,10 +3,11 @@
 One row per run. The columns, in order:
 
 * the run's identity: ``id``, ``config_hash``, ``version``, ``label``, ``created_at``;
-* each field of its resolved config under the field's name (``task``, ``activation``, ``hidden``, ``lr``,
-  ...); a nested mapping becomes one column per key, ``name.key``; a list becomes one cell holding it as
-  JSON text (``hidden`` = ``[16, 16]``, ``train_range`` = ``[-10.0, 10.0]``), so that every format holds
-  the same table and ``json.loads`` reads it back;
+* each field of its resolved config under the field's name, in alphabetical order (``activation``,
+  ``batch_size``, ``bias_init``, ..., ``task``, ...); a nested mapping becomes one column per key,
+  ``name.key``; a list becomes one cell holding it as JSON text (``hidden`` = ``[16, 16]``,
+  ``train_range`` = ``[-10.0, 10.0]``), so that every format holds the same table and ``json.loads``
+  reads it back;
 * each metric under its name (``interp_mae``, ``final_loss``, ...), or ``metrics.NAME`` where a config
   field already has that name (``metrics.steps``: the steps run, next to the config's ``steps``).
 
