@@ -318,3 +318,15 @@ def test_a_huge_id_matches_nothing(tmp_path: Path) -> None:
         store.put(RELU, {"interp_mae": 0.5}, [1.0])
         with pytest.raises(ActlabError, match=r"^no run matches '1{30}' in"):
             store.find("1" * 30)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX feature")
+def test_paths_that_cannot_be_a_database_are_one_line_errors(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    for create in (True, False):  # refused before anything opens it (opening a FIFO would block)
+        with pytest.raises(ActlabError, match=r"pipe\.db is not a regular file"):
+            ResultStore(fifo, create=create)
+    long_name = tmp_path / ("a" * 300 + ".db")
+    with pytest.raises(ActlabError, match=r"^cannot use results database .*: File name too long; pass another file"):
+        ResultStore(long_name)

@@ -81,8 +81,13 @@ def run_table(records: Iterable[RunRecord]) -> tuple[list[str], list[dict[str, A
 
 def export_runs(records: Sequence[RunRecord], path: Path, fmt: str | None = None) -> list[str]:
     """Write ``records`` to ``path`` as CSV, JSON or Parquet (default: by the suffix), whole or not at all
-    (a temporary file renamed into place); creates missing parent folders. Returns the columns."""
+    (a temporary file renamed into place); creates missing parent folders. Returns the columns.
+
+    Raises :class:`ActlabError` for a bad format or a folder at ``path``, and ``OSError`` when the file
+    cannot be written."""
     chosen = export_format(path, fmt)
+    if path.is_dir():
+        raise ActlabError(f"cannot export to {path}: it is a folder; give a file name such as {path / 'runs.csv'}")
     columns, rows = run_table(records)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -238,15 +238,19 @@ class ResultStore:
         self.damaged: dict[int, str] = {}  # rows met so far that could not be read (skipped): id -> problem
         memory = str(path) == ":memory:"
         if not memory:
-            self._check_file()
-            if not create and not exists(self.path):
-                raise ActlabError(
-                    f"no results database at {self.path}; run actlab compare or sweep first, or pass --db "
-                    f"(or ${ENV_VAR}) with the file they wrote"
-                )
-            if not self.read_only:
-                self.check_folder(path)
-                self.path.parent.mkdir(parents=True, exist_ok=True)  # only the default folder can be missing here
+            try:
+                self._check_file()
+                if not create and not exists(self.path):
+                    raise ActlabError(
+                        f"no results database at {self.path}; run actlab compare or sweep first, or pass --db "
+                        f"(or ${ENV_VAR}) with the file they wrote"
+                    )
+                if not self.read_only:
+                    self.check_folder(path)
+                    self.path.parent.mkdir(parents=True, exist_ok=True)  # only the default folder can be missing
+            except OSError as err:  # a name too long, a folder that may not be read, ...
+                raise ActlabError(f"cannot use results database {self.path}: {err.strerror or err}; pass another "
+                                  f"file with --db / ${ENV_VAR}") from None  # fmt: skip
         try:
             if memory:
                 self._db = self._connect(writable=True, memory=True)

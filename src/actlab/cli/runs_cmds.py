@@ -127,15 +127,13 @@ def runs_export(
     from actlab.export import export_format, export_runs
 
     chosen = export_format(path, fmt)  # before the database is read
-    if path.is_dir():
-        raise ActlabError(f"cannot export to {path}: it is a folder; give a file name such as {path / 'runs.csv'}")
     with ResultStore(db, create=False) as store:
         records = store.runs(task, activation, label)
         db_path = store.path
         damaged = _damaged(store)
     try:
         columns = export_runs(records, path, chosen)
-    except OSError as err:
+    except OSError as err:  # a read-only folder, a name too long, ...
         raise ActlabError(f"cannot write {path}: {err.strerror or type(err).__name__}") from None
     if as_json:
         emit_json({"file": str(path), "format": chosen, "runs": len(records), "columns": columns,
