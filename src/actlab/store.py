@@ -226,8 +226,9 @@ class ResultStore:
         Args:
             create: create the store if there is none; with ``create=False`` a missing (or empty) file is
                 refused instead.
-            read_only: open for reading only (nothing is ever written to the file); default ``not create``.
-                ``create=False, read_only=False`` opens an existing store for writing (``actlab runs gc``).
+            read_only: open for reading only (nothing is ever written to the file, and nothing is created);
+                default ``not create``. ``create=False, read_only=False`` opens an existing store for writing
+                (``actlab runs gc``).
 
         Raises :class:`~actlab.errors.ActlabError` when the file is missing (``create=False``), is not an
         actlab store, is damaged (checked before writing), or cannot be opened; or when an explicit path's
@@ -240,7 +241,7 @@ class ResultStore:
         if not memory:
             try:
                 self._check_file()
-                if not create and not exists(self.path):
+                if (not create or self.read_only) and not exists(self.path):
                     raise ActlabError(
                         f"no results database at {self.path}; run actlab compare or sweep first, or pass --db "
                         f"(or ${ENV_VAR}) with the file they wrote"
@@ -259,8 +260,11 @@ class ResultStore:
                 self._open_for_reading()
             else:
                 self._open_for_writing()
-        except sqlite3.Error as err:
-            raise self._failed(err) from None
+        except (sqlite3.Error, ActlabError) as err:
+            opened = getattr(self, "_db", None)
+            if opened is not None:  # refused: let go of the file now, not whenever this object is collected
+                opened.close()
+            raise self._failed(err) if isinstance(err, sqlite3.Error) else err from None
 
     @staticmethod
     def check_folder(path: str | os.PathLike[str] | None = None) -> None:

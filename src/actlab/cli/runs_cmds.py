@@ -31,14 +31,14 @@ LabelFilter = Annotated[str | None, typer.Option("--label", help="Only runs of t
 
 def _damaged(store: ResultStore) -> list[dict[str, Any]]:
     """The rows the store skipped, as ``[{"id", "problem"}]``, and a warning about them on stderr."""
-    rows = [{"id": rid, "problem": problem} for rid, problem in sorted(store.damaged.items())]
-    if rows:
-        ids = ", ".join(str(r["id"]) for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+    found = sorted(store.damaged.items())
+    if found:
+        ids = ", ".join(str(rid) for rid, _ in found[:10]) + (", ..." if len(found) > 10 else "")
         where = escape(str(store.path))
-        err_console.print(f"[yellow]warning:[/yellow] skipped {_n(len(rows), 'damaged run')} in {where} that cannot "
-                          f"be read (id {ids}; {escape(rows[0]['problem'])}); `actlab compare` or `sweep` trains "
-                          f"a damaged run again", highlight=False, soft_wrap=True)  # fmt: skip
-    return rows
+        err_console.print(f"[yellow]warning:[/yellow] skipped {_n(len(found), 'damaged run')} in {where} that cannot "
+                          f"be read (id {ids}; {escape(found[0][1])}); `actlab compare` or `sweep` trains a damaged "
+                          f"run again", highlight=False, soft_wrap=True)  # fmt: skip
+    return [{"id": rid, "problem": problem} for rid, problem in found]
 
 
 @runs_app.command("list")
