@@ -21,12 +21,12 @@ from actlab.catalog import Activation
 # Series i gets style i. Each later series is thinner, broken by gaps and drawn above the earlier ones, so a
 # curve lying exactly on another (relu and leaky_relu for x > 0) still shows on both sides and in the gaps.
 LINE_STYLES: tuple[tuple[Any, float], ...] = (
-    ("-", 3.4),
-    ((0, (4, 3)), 1.7),
-    ((0, (1, 2)), 2.2),
-    ((0, (7, 2, 1, 2)), 1.4),
-    ((0, (2, 2)), 1.2),
-    ("-", 0.9),
+    ("-", 3.6),
+    ((0, (4, 3)), 1.6),
+    ((0, (1, 2)), 1.4),
+    ((0, (7, 2, 1, 2)), 1.1),
+    ((0, (2, 2)), 1.0),
+    ("-", 0.8),
 )
 MARKERS = ("o", "s", "^", "D", "v", "P")  # one per series, for plots with a few points per line
 

@@ -51,8 +51,11 @@ def _ci(e: Estimate, percent: bool = False) -> str:
 def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     tick(f"identity vs relu on xor, circle and mul, {config.seeds} seeds each")
     base = TrainConfig(hidden=list(config.hidden), steps=config.classify_steps)
-    results = train_many(_grid(base, ("xor", "circle", "mul"), ("identity", "relu"), config.seeds), on_diverge="keep",
-                         workers=default_workers())
+    results = train_many(
+        _grid(base, ("xor", "circle", "mul"), ("identity", "relu"), config.seeds),
+        on_diverge="keep",
+        workers=default_workers(),
+    )
     acc = {(t, a): _metric(results, t, a, "accuracy") for t in ("xor", "circle") for a in ("identity", "relu")}
     mul = {a: _metric(results, "mul", a, "interp_mae") for a in ("identity", "relu")}
     worst = {a: min(acc[("xor", a)].mean, acc[("circle", a)].mean) for a in ("identity", "relu")}
@@ -72,9 +75,18 @@ def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
         tables=[Table(columns=["col.task", "col.metric", "identity", "relu"], rows=rows)],
         figures=[Figure("s1-circle", rendered(lambda lang: circle_figure(models, lang)), "fig.s1")],
         claims=[
-            Claim("claim.nonlinearity", verdict, "ev.nonlinearity", "s1",
-                  {"identity": worst["identity"], "relu": worst["relu"], "identity_mul": mul["identity"].mean,
-                   "relu_mul": mul["relu"].mean}),
+            Claim(
+                "claim.nonlinearity",
+                verdict,
+                "ev.nonlinearity",
+                "s1",
+                {
+                    "identity": worst["identity"],
+                    "relu": worst["relu"],
+                    "identity_mul": mul["identity"].mean,
+                    "relu_mul": mul["relu"].mean,
+                },
+            ),
         ],
         numbers={
             "accuracy": {f"{t}/{a}": asdict(e) for (t, a), e in acc.items()},
@@ -119,8 +131,9 @@ def adder(a: float, b: float) -> float:
 def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     tick(f"add and sub with {', '.join(ARITHMETIC)}, {config.seeds} seeds each")
     base = TrainConfig(hidden=list(config.hidden), steps=config.steps)
-    results = train_many(_grid(base, ("add", "sub"), ARITHMETIC, config.seeds), on_diverge="keep",
-                         workers=default_workers())
+    results = train_many(
+        _grid(base, ("add", "sub"), ARITHMETIC, config.seeds), on_diverge="keep", workers=default_workers()
+    )
     interp = {(t, a): _metric(results, t, a, "interp_mae") for t in ("add", "sub") for a in ARITHMETIC}
     extrap = {(t, a): _metric(results, t, a, "extrap_mae") for t in ("add", "sub") for a in ARITHMETIC}
     worst = {a: max(interp[("add", a)].mean, interp[("sub", a)].mean) for a in ARITHMETIC}
@@ -162,9 +175,18 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
             Figure("s4-extrapolation", rendered(lines), "fig.s4_extrap"),
         ],
         claims=[
-            Claim("claim.addition", v.relu_helps_addition(interp_mae=worst), "ev.addition", "s4",
-                  {"pairs": ", ".join(f"{k} {worst[k]:.3g}" for k in ARITHMETIC), "a": int(a), "b": int(b),
-                   "value": value}),
+            Claim(
+                "claim.addition",
+                v.relu_helps_addition(interp_mae=worst),
+                "ev.addition",
+                "s4",
+                {
+                    "pairs": ", ".join(f"{k} {worst[k]:.3g}" for k in ARITHMETIC),
+                    "a": int(a),
+                    "b": int(b),
+                    "value": value,
+                },
+            ),
         ],
         numbers={
             "interp_mae": {f"{t}/{a}": asdict(e) for (t, a), e in interp.items()},

@@ -39,14 +39,23 @@ def definition() -> Section:
         tables=[
             Table(
                 columns=["", "col.values"],
-                rows=[["x", _fmt(LESSON_X)], ["relu(x)", _fmt(y)], ["relu'(x)", _fmt(dy)],
-                      ["leaky_relu(x)", _fmt(leaky_y)]],
+                rows=[
+                    ["x", _fmt(LESSON_X)],
+                    ["relu(x)", _fmt(y)],
+                    ["relu'(x)", _fmt(dy)],
+                    ["leaky_relu(x)", _fmt(leaky_y)],
+                ],
             )
         ],
         figures=[Figure("s2-curves", rendered(lambda lang: activation_figure(entries)), "fig.s2")],  # no words
         claims=[
-            Claim("claim.definition", v.example_reproduces(max_abs_difference=difference), "ev.definition", "s2",
-                  {"values": _fmt(y)})
+            Claim(
+                "claim.definition",
+                v.example_reproduces(max_abs_difference=difference),
+                "ev.definition",
+                "s2",
+                {"values": _fmt(y)},
+            )
         ],
         numbers={"x": LESSON_X, "relu": y, "relu_grad": dy, "leaky_relu": leaky_y},
     )
@@ -75,8 +84,13 @@ def worked_example() -> Section:
             )
         ],
         claims=[
-            Claim("claim.example", v.example_reproduces(max_abs_difference=difference), "ev.example", "s6",
-                  {"pre": _floats(relu.pre_activation), "out": _floats(relu.output)})
+            Claim(
+                "claim.example",
+                v.example_reproduces(max_abs_difference=difference),
+                "ev.example",
+                "s6",
+                {"pre": _floats(relu.pre_activation), "out": _floats(relu.output)},
+            )
         ],
         numbers={"pre_activation": relu.pre_activation, "relu": relu.output, "leaky_relu": leaky.output},
     )

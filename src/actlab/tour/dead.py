@@ -94,19 +94,40 @@ def dead_neurons(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
         key="s5",
         paragraphs=[
             ("s5.explain", {"lr": config.dead_lr, "every": config.dead_every}),
-            ("s5.result", {"steps": config.dead_steps, "relu_dead": relu["end"], "relu_peak": relu["peak"],
-                           "leaky_dead": leaky["end"]}),
+            (
+                "s5.result",
+                {
+                    "steps": config.dead_steps,
+                    "relu_dead": relu["end"],
+                    "relu_peak": relu["peak"],
+                    "leaky_dead": leaky["end"],
+                },
+            ),
             f.leaky_dead(relu_dead_end=relu["end"], leaky_dead_end=leaky["end"]),
             ("s5.error", {"relu_mae": error["relu"], "leaky_mae": error["leaky_relu"]}),
         ],
         tables=[table],
         figures=[Figure("s5-dead", figure, "fig.s5")],
         claims=[
-            Claim("claim.dead", v.neurons_die(relu_dead_end=relu["end"], relu_dead_peak=relu["peak"]), "ev.dead",
-                  "s5", {"end": relu["end"], "peak": relu["peak"], "start": relu["start"]}),
-            Claim("claim.leaky", v.leaky_fixes_dead(relu_dead_end=relu["end"], leaky_dead_end=leaky["end"]),
-                  "ev.leaky", "s5", {"relu": relu["end"], "leaky": leaky["end"], "relu_mae": error["relu"],
-                                     "leaky_mae": error["leaky_relu"]}),
+            Claim(
+                "claim.dead",
+                v.neurons_die(relu_dead_end=relu["end"], relu_dead_peak=relu["peak"]),
+                "ev.dead",
+                "s5",
+                {"end": relu["end"], "peak": relu["peak"], "start": relu["start"]},
+            ),
+            Claim(
+                "claim.leaky",
+                v.leaky_fixes_dead(relu_dead_end=relu["end"], leaky_dead_end=leaky["end"]),
+                "ev.leaky",
+                "s5",
+                {
+                    "relu": relu["end"],
+                    "leaky": leaky["end"],
+                    "relu_mae": error["relu"],
+                    "leaky_mae": error["leaky_relu"],
+                },
+            ),
         ],
         numbers={
             "mean": {n: {**share[n], "mae": error[n]} for n in share},

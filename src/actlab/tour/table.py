@@ -65,7 +65,11 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
     tick("timing forward and backward passes")
     # one thread, timed by its own CPU clock: a busy machine then slows every function alike
     speed_config = SpeedConfig(
-        sizes=(config.speed_size,), repeats=config.speed_repeats, min_seconds=0.02, threads=1, clock="cpu",
+        sizes=(config.speed_size,),
+        repeats=config.speed_repeats,
+        min_seconds=0.02,
+        threads=1,
+        clock="cpu",
         devices=("cpu",),
     )
     rows = measure(names, speed_config)
@@ -80,11 +84,25 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
         ratio[name] = _first_over_last(profiles[name])
         ratio_default[name] = _first_over_last(deep_network_profile(name, config, "default")[0])
     table = Table(
-        columns=["col.activation", "col.formula", "col.range", "col.speed", "col.grad_best", "col.grad_default",
-                 "col.zeros"],
+        columns=[
+            "col.activation",
+            "col.formula",
+            "col.range",
+            "col.speed",
+            "col.grad_best",
+            "col.grad_default",
+            "col.zeros",
+        ],
         rows=[
-            [n, lookup(n).formula, str(lookup(n).range_for()), f"{speed[n]:.2f}",
-             f"{ratio[n]:.2g} ({recommended_init(n)})", f"{ratio_default[n]:.2g}", f"{zeros[n]:.0%}"]
+            [
+                n,
+                lookup(n).formula,
+                str(lookup(n).range_for()),
+                f"{speed[n]:.2f}",
+                f"{ratio[n]:.2g} ({recommended_init(n)})",
+                f"{ratio_default[n]:.2g}",
+                f"{zeros[n]:.0%}",
+            ]
             for n in names
         ],
     )
@@ -99,10 +117,20 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
         figures=[Figure("s3-gradients", figure, "fig.s3")],
         claims=[
             Claim("claim.fast", v.relu_is_fast(speed), "ev.fast", "s3", {"pairs": others}),
-            Claim("claim.vanishing", v.less_vanishing_gradient(first_over_last=ratio), "ev.vanishing", "s3",
-                  {"relu": ratio["relu"], "sigmoid": ratio["sigmoid"]}),
-            Claim("claim.sparse", v.relu_is_sparse(zero_fraction=zeros), "ev.sparse", "s3",
-                  {"pairs": ", ".join(f"{n} {zeros[n]:.0%}" for n in names)}),
+            Claim(
+                "claim.vanishing",
+                v.less_vanishing_gradient(first_over_last=ratio),
+                "ev.vanishing",
+                "s3",
+                {"relu": ratio["relu"], "sigmoid": ratio["sigmoid"]},
+            ),
+            Claim(
+                "claim.sparse",
+                v.relu_is_sparse(zero_fraction=zeros),
+                "ev.sparse",
+                "s3",
+                {"pairs": ", ".join(f"{n} {zeros[n]:.0%}" for n in names)},
+            ),
         ],
         numbers={
             "time_vs_relu": speed,
