@@ -142,14 +142,17 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
     a, b = config.adder_inputs
     value = adder(a, b)
     task = make_task(replace(base, task="add"))
+    # each activation's add models, in seed order
     add_models = {act: [r.model for r in results if r.config.task == "add" and r.config.activation == act]
                   for act in ARITHMETIC}  # fmt: skip
     slopes = {act: statistics.fmean(outside_slope(m, task) for m in ms) for act, ms in add_models.items()}
 
     def bars(lang: str) -> MplFigure:
-        groups = {say(lang, f"plot.{region}", task=t): {act: (e.mean, e.ci95) for (tt, act), e in table.items()
-                                                         if tt == t}
-                  for t in ("add", "sub") for region, table in (("inside", interp), ("outside", extrap))}  # fmt: skip
+        groups = {
+            say(lang, f"plot.{region}", task=t): {n: (table[(t, n)].mean, table[(t, n)].ci95) for n in ARITHMETIC}
+            for t in ("add", "sub")
+            for region, table in (("inside", interp), ("outside", extrap))
+        }
         return error_bars(groups, say(lang, "plot.s4_errors_y"), say(lang, "plot.s4_errors_title"))
 
     def lines(lang: str) -> MplFigure:
