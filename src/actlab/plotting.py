@@ -3,7 +3,8 @@ shares: a line style per series that keeps overlapping curves visible, and a CJK
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -97,7 +98,10 @@ def _first_known(families: tuple[str, ...]) -> str | None:
     return next((name for name in families if name in names), None)
 
 
-def font_settings(family: str) -> dict[str, Any]:
-    """Matplotlib settings (for ``plt.rc_context``) that write text in ``family``, falling back glyph by glyph
-    to matplotlib's own DejaVu Sans for what it lacks (mathematical signs, for instance)."""
-    return {"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}
+@contextmanager
+def text_font(family: str) -> Iterator[None]:
+    """Within the block, figures write their text in ``family``, falling back glyph by glyph to matplotlib's
+    own DejaVu Sans for what it lacks (mathematical signs, for instance). Text is laid out when a figure is
+    saved: save inside the block."""
+    with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}):
+        yield

@@ -7,6 +7,7 @@ Student-t 95 % intervals over seeds (:func:`actlab.stats.estimate`).
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
@@ -39,7 +40,7 @@ def _grid(base: TrainConfig, tasks: Sequence[str], activations: Sequence[str], s
 
 def _metric(results: list[TrainResult], task: str, activation: str, key: str) -> Estimate:
     values = [r.metrics[key] for r in results if r.config.task == task and r.config.activation == activation]
-    return estimate(values)  # a missing value (a diverged run) is counted as missing, not as a number
+    return estimate([math.nan if x is None else x for x in values])  # a missing value is counted as missing
 
 
 def _ci(e: Estimate, percent: bool = False) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure as MplFigure
 
-from actlab.plotting import find_font, font_settings, line_style, plt
+from actlab.plotting import find_font, line_style, plt, text_font
 from actlab.tour.text import CJK_FONTS
 
 
@@ -29,7 +29,7 @@ def rendered(build: Callable[[str], MplFigure]) -> dict[str, bytes]:
     pictures = {"en": png(build("en"))}
     family = find_font(CJK_FONTS)
     if family is not None:
-        with plt.rc_context(font_settings(family)):  # the text is laid out when saved: inside the context
+        with text_font(family):
             pictures["zh"] = png(build("zh"))
     return pictures
 
