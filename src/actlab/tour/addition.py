@@ -105,7 +105,7 @@ def circle_figure(models: Mapping[str, nn.Module], lang: str) -> MplFigure:
     one legend below: a class has one colour, light for the region predicted, solid for its samples."""
     task = make_task(TrainConfig(task="circle"))
     x, y = task.sample(600, torch.Generator().manual_seed(1), "train")
-    fig, axes = plt.subplots(1, len(models), figsize=(4 * len(models), 4.8), constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(models), figsize=(4 * len(models), 4.3), constrained_layout=True, squeeze=False)
     handles = []
     for ax, (name, model) in zip(axes[0], models.items(), strict=True):
         words = {"predicted": template(lang, "plot.predicted"), "sample": template(lang, "plot.sample")}
