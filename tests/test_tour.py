@@ -3,6 +3,7 @@ in a real browser (Debian's Chromium). The English run measures; the Chinese run
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -135,6 +136,20 @@ LESSON_RELU = [0.0, 0.0, 0.0, 1.0, 2.0]  # relu([-2, -1, 0, 1, 2]), by hand
 LESSON_PRE = [6.6, 3.8, 1.3, 1.3, -0.3]  # [5, 3] @ W + b, the lesson's numbers
 LESSON_OUT = [6.6, 3.8, 1.3, 1.3, 0.0]
 ARITHMETIC = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
+# Verdicts of a quick run with a wide margin on every machine: a linear network stays near chance (~46 %) where
+# ReLU solves xor and circle (~98 %); sigmoid's gradient vanishes (~1e-5) and ReLU's does not (~0.8); about half
+# of ReLU's outputs are exactly 0 and none of sigmoid's; the identity network beats ReLU on a+b, so ReLU only
+# "partly" helps; Leaky ReLU has no dead units where ReLU loses ~30 %; the lesson's own numbers reproduce.
+# ("fast" and "dead" sit near their thresholds: those are only recomputed.)
+ROBUST = {
+    "claim.nonlinearity": "confirmed",
+    "claim.definition": "confirmed",
+    "claim.vanishing": "confirmed",
+    "claim.sparse": "confirmed",
+    "claim.addition": "partly",
+    "claim.leaky": "confirmed",
+    "claim.example": "confirmed",
+}
 
 
 def _differences(got: list[float], want: list[float]) -> float:
@@ -170,15 +185,8 @@ def test_every_verdict_follows_from_the_numbers_the_run_recorded(tour_runs: dict
         ),
     }
     assert got == {claim: verdict.value for claim, verdict in expected.items()}
-    # Where a quick run leaves a wide margin on every machine, the verdict itself: a linear network stays near
-    # chance (~46 %) where ReLU solves xor and circle (~98 %); sigmoid's gradient vanishes (~1e-5) and ReLU's
-    # does not (~0.8); about half of ReLU's outputs are exactly 0 and none of sigmoid's; the identity network
-    # beats ReLU on a+b, so ReLU only "partly" helps; Leaky ReLU has no dead units where ReLU loses ~30 %;
-    # the lesson's own numbers reproduce. ("fast" and "dead" sit near their thresholds: only recomputed.)
-    robust = {"claim.nonlinearity": "confirmed", "claim.definition": "confirmed", "claim.vanishing": "confirmed",
-              "claim.sparse": "confirmed", "claim.addition": "partly", "claim.leaky": "confirmed",
-              "claim.example": "confirmed"}  # fmt: skip
-    assert {k: got[k] for k in robust} == robust
+    # where a quick run leaves a wide margin on every machine, the verdict itself
+    assert {k: got[k] for k in ROBUST} == ROBUST
 
 
 def test_every_finding_sentence_follows_from_the_numbers_the_run_recorded(tour_runs: dict) -> None:  # type: ignore[type-arg]
@@ -217,6 +225,24 @@ def test_figures_speak_the_report_language(tour_runs: dict) -> None:  # type: ig
         sum(any(re.search(r"[\u4e00-\u9fff]", t) for t in d.texts) for d in chinese) == len(FIGURES) - 1
     )  # s2: names only
     assert tour_runs["zh"]["json"]["notices"] == []
+
+
+def test_readme_claim_table_is_a_real_run(tour_runs: dict) -> None:  # type: ignore[type-arg]
+    """The README's table of claims lists this run's claims in its order, with the verdicts a quick run gives on
+    any machine, and the evidence of the exactly reproducible ones word for word."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The tour: the lesson, verified") :]
+    lines = section[section.index("| claim | evidence | verdict |") :].splitlines()[2:]
+    table = itertools.takewhile(lambda line: line.startswith("| "), lines)
+    rows = [[cell.strip() for cell in line.strip().strip("|").split(" | ")] for line in table]
+    claims = tour_runs["en"]["json"]["claims"]
+    assert [r[0] for r in rows] == [c["statement"] for c in claims]
+    by_claim = dict(zip((c["claim"] for c in claims), rows, strict=True))
+    for claim in claims:
+        if claim["claim"] in ROBUST:
+            assert by_claim[claim["claim"]][2] == claim["verdict"] == ROBUST[claim["claim"]]
+        if claim["claim"] in ("claim.definition", "claim.example"):
+            assert by_claim[claim["claim"]][1] == claim["evidence"]
 
 
 @pytest.mark.browser
