@@ -324,3 +324,23 @@ def test_interrupted_tour_keeps_finished_sections(tmp_path: Path) -> None:
         assert store.get_cached(section_key(config, "s2")) is not None
         assert store.get_cached(section_key(config, "s3")) is None
     assert [k for k, _ in SECTIONS][:3] == ["s1", "s2", "s3"]
+
+
+def test_bad_arguments_fail_in_one_line_before_any_measurement(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from actlab.tour import api
+
+    def no_measuring(*args: object, **kwargs: object) -> None:
+        raise AssertionError("measured before checking the arguments")
+
+    monkeypatch.setattr(api, "run_tour", no_measuring)
+    db = str(tmp_path / "runs.db")
+    for args, message in [
+        (["--lang", "fr"], "actlab: error: unknown language 'fr': use one of en, zh\n"),
+        (["--out", str(tmp_path / "nope" / "report")], f"folder {tmp_path / 'nope'} does not exist"),
+        (["--out", __file__], "it is a file, not a folder"),
+    ]:
+        result = cli("tour", "--db", db, *args)
+        assert result.code == 2 and result.out == ""
+        assert result.err.startswith("actlab: error: ") and message in result.err and result.err.count("\n") == 1
