@@ -88,7 +88,7 @@ def tour(
     """Walk through the ReLU lesson and check each of its claims by measurement (about a minute)."""
     from actlab.tour.api import take_tour
     from actlab.tour.config import TourConfig
-    from actlab.tour.text import LANGS, say
+    from actlab.tour.text import say
 
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True,
@@ -96,8 +96,8 @@ def tour(
     ) as bar:  # fmt: skip
         task = bar.add_task("actlab tour", total=None)
 
-        def progress(section: str, what: str) -> None:
-            title = say(lang if lang in LANGS else "en", section + ".title")
+        def progress(section: str, what: str) -> None:  # called only once take_tour has checked lang
+            title = say(lang, section + ".title")
             bar.update(task, description=title + (f": {what}" if what else ""))
 
         output = take_tour(TourConfig.full() if full else TourConfig.quick(), lang, out, db, fresh, progress)

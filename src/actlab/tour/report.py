@@ -12,6 +12,7 @@ from pathlib import Path
 
 from actlab.errors import ActlabError
 from actlab.tour.document import (
+    Block,
     ClaimBlock,
     Code,
     Document,
@@ -72,7 +73,7 @@ def _html_table(table: TableBlock) -> str:
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
-def _html_block(block: object) -> str:
+def _html_block(block: Block) -> str:
     if isinstance(block, Paragraph):
         return f"<p>{_html_text(block.text)}</p>"
     if isinstance(block, Code):
@@ -125,7 +126,7 @@ def _md_cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
 
-def _md_block(block: object, figure_dir: str) -> list[str]:
+def _md_block(block: Block, figure_dir: str) -> list[str]:
     if isinstance(block, Paragraph):
         return [block.text, ""]
     if isinstance(block, Code):
