@@ -22,7 +22,7 @@ C, P, N = Verdict.CONFIRMED, Verdict.PARTLY, Verdict.NOT_CONFIRMED
     ],
 )
 def test_nonlinearity_needed(identity: float, relu: float, expected: Verdict) -> None:
-    assert v.nonlinearity_needed(identity, relu) is expected
+    assert v.nonlinearity_needed(identity_accuracy=identity, relu_accuracy=relu) is expected
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_relu_is_fast(ratios: dict[str, float], expected: Verdict) -> None:
     [(0.7, 1e-5, C), (0.1, 0.01, C), (0.099, 1e-5, P), (0.5, 0.011, P), (0.05, 0.01, N), (1e-4, 1e-3, N)],
 )
 def test_less_vanishing_gradient(relu: float, sigmoid: float, expected: Verdict) -> None:
-    assert v.less_vanishing_gradient({"relu": relu, "sigmoid": sigmoid}) is expected
+    assert v.less_vanishing_gradient(first_over_last={"relu": relu, "sigmoid": sigmoid}) is expected
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_less_vanishing_gradient(relu: float, sigmoid: float, expected: Verdict)
     ],
 )
 def test_relu_is_sparse(zeros: dict[str, float], expected: Verdict) -> None:
-    assert v.relu_is_sparse(zeros) is expected
+    assert v.relu_is_sparse(zero_fraction=zeros) is expected
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_relu_is_sparse(zeros: dict[str, float], expected: Verdict) -> None:
     ],
 )
 def test_relu_helps_addition(mae: dict[str, float], expected: Verdict) -> None:
-    assert v.relu_helps_addition(mae) is expected
+    assert v.relu_helps_addition(interp_mae=mae) is expected
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_relu_helps_addition(mae: dict[str, float], expected: Verdict) -> None:
     [(0.3, 0.3, C), (0.10, 0.11, C), (0.10, 0.2, P), (0.09, 0.09, P), (0.0, 0.1, P), (0.01, 0.05, N), (0.0, 0.0, N)],
 )
 def test_neurons_die(end: float, peak: float, expected: Verdict) -> None:
-    assert v.neurons_die(end, peak) is expected
+    assert v.neurons_die(relu_dead_end=end, relu_dead_peak=peak) is expected
 
 
 @pytest.mark.parametrize(
@@ -98,9 +98,28 @@ def test_neurons_die(end: float, peak: float, expected: Verdict) -> None:
     ],
 )
 def test_leaky_fixes_dead(relu_dead: float, leaky_dead: float, expected: Verdict) -> None:
-    assert v.leaky_fixes_dead(relu_dead, leaky_dead) is expected
+    assert v.leaky_fixes_dead(relu_dead_end=relu_dead, leaky_dead_end=leaky_dead) is expected
 
 
 @pytest.mark.parametrize(("difference", "expected"), [(0.0, C), (1e-9, C), (1.1e-9, N), (0.1, N)])
 def test_example_reproduces(difference: float, expected: Verdict) -> None:
-    assert v.example_reproduces(difference) is expected
+    assert v.example_reproduces(max_abs_difference=difference) is expected
+
+
+@pytest.mark.parametrize(
+    ("verdict", "numbers"),
+    [
+        (v.nonlinearity_needed, (0.5, 0.99)),
+        (v.less_vanishing_gradient, ({"relu": 0.7, "sigmoid": 1e-5},)),
+        (v.relu_is_sparse, ({"relu": 0.5, "sigmoid": 0.0},)),
+        (v.relu_helps_addition, ({"relu": 0.01, "sigmoid": 0.2},)),
+        (v.neurons_die, (0.3, 0.3)),
+        (v.leaky_fixes_dead, (0.3, 0.0)),
+        (v.example_reproduces, (0.0,)),
+    ],
+)
+def test_verdict_inputs_are_named(verdict: object, numbers: tuple[object, ...]) -> None:
+    """Two accuracies passed by position in swapped order would flip a verdict unnoticed (identity 0.99,
+    relu 0.5 reads "not confirmed"): the inputs are keywords only, so a call by position fails at once."""
+    with pytest.raises(TypeError, match="positional"):
+        verdict(*numbers)  # type: ignore[operator]

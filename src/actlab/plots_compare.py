@@ -9,16 +9,18 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from actlab.comparison import ComparisonResult
+from actlab.plotting import line_style
 
 
 def loss_curves_figure(result: ComparisonResult) -> Figure:
     """Training loss per step: each activation's geometric mean over seeds, with its 95 % t-band."""
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
-    for s in result.stats:
+    for i, s in enumerate(result.stats):
         band = s.curve
         if not band.steps:
             continue
-        (line,) = ax.plot(band.steps, band.mean, label=f"{s.activation} (n={s.seeds - s.diverged})", lw=1.4)
+        label = f"{s.activation} (n={s.seeds - s.diverged})"
+        (line,) = ax.plot(band.steps, band.mean, label=label, **line_style(i))
         ax.fill_between(band.steps, band.low, band.high, color=line.get_color(), alpha=0.2, lw=0)
     ax.axhline(result.target_loss, color="0.5", ls=":", lw=1, label=f"target {result.target_loss:g}")
     ax.set_yscale("log")

@@ -1,10 +1,13 @@
-"""``actlab tour``: the lesson, section by section, each claim checked by measurement."""
+"""``actlab tour``: the lesson, section by section, each claim checked by measurement.
+
+Parses the options, calls :func:`actlab.tour.api.take_tour` and renders its document for the terminal (or its
+JSON); the words and their order come from the library, as in the HTML and Markdown report.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -14,48 +17,57 @@ from rich.table import Table as RichTable
 
 from actlab.cli import app
 from actlab.cli._common import console, emit_json, err_console
-from actlab.errors import ActlabError
-from actlab.store import ResultStore, default_path
-from actlab.tour.config import TourConfig
-from actlab.tour.model import Section, Table, TourResult
-from actlab.tour.report import VERDICT_COLOURS, summary_table, verdict_colour, words, write_report
-from actlab.tour.runner import SECTIONS, run_tour
-from actlab.tour.text import LANGS, say
+
+if TYPE_CHECKING:
+    from actlab.tour.document import Block, Document
 
 
-def _rich_table(table: Table, lang: str) -> RichTable:
-    out = RichTable(show_lines=False)
-    for column in table.columns:
-        out.add_column(escape(words(lang, column)), overflow="fold")
-    for row in table.rows:
-        cells = [escape(words(lang, str(c))) for c in row]
-        if table.columns and table.columns[-1] == "col.verdict":
-            colour = verdict_colour(lang, str(row[-1]), "white")
-            cells[-1] = f"[bold {colour}]{cells[-1]}[/]"
-        out.add_row(*cells)
-    return out
+def _markup(text: str) -> str:
+    """Rich markup for document text: escaped, with code (between backticks) in cyan."""
+    from actlab.tour.document import spans
+
+    return "".join(f"[cyan]{escape(p)}[/]" if code else escape(p) for p, code in spans(text))
 
 
-def _print_section(section: Section, result: TourResult, lang: str) -> None:
-    console.print(Rule(f"[bold]{escape(say(lang, section.key + '.title'))}[/]", align="left"))
-    for key, fields in section.paragraphs:
-        console.print(escape(say(lang, key, **fields)), highlight=False)
-    for line in section.code:
-        console.print(f"  [cyan]{escape(line)}[/]", highlight=False)
-    if section.key == "s7":
-        console.print(_rich_table(summary_table(result, lang), lang))
-    for table in section.tables:
-        console.print(_rich_table(table, lang))
-    for figure in section.figures:
-        console.print(f"  [dim]{figure.name}.png: {escape(say(lang, figure.caption))}[/]", highlight=False)
-    for claim in section.claims:
-        colour = VERDICT_COLOURS[claim.verdict.value]
+def _print_block(block: Block) -> None:
+    from actlab.tour.document import ClaimBlock, Code, FigureBlock, Paragraph, TableBlock, verdict_colour
+
+    if isinstance(block, Paragraph):
+        console.print(_markup(block.text), highlight=False)
+    elif isinstance(block, Code):
+        for line in block.lines:
+            console.print(f"  [cyan]{escape(line)}[/]", highlight=False)
+    elif isinstance(block, TableBlock):
+        table = RichTable(show_lines=False)
+        for column in block.columns:
+            table.add_column(_markup(column), overflow="fold")
+        for r, row in enumerate(block.rows):
+            cells = [_markup(c) for c in row]
+            if block.verdicts is not None:
+                cells[-1] = f"[bold {verdict_colour(block.verdicts[r])}]{cells[-1]}[/]"
+            table.add_row(*cells)
+        console.print(table)
+    elif isinstance(block, FigureBlock):
+        console.print(f"  [dim]{block.name}.png: {_markup(block.caption)}[/]", highlight=False)
+    elif isinstance(block, ClaimBlock):
         console.print(
-            f"  [bold {colour}]{escape(say(lang, claim.verdict.value))}[/] {escape(say(lang, claim.key))}  "
-            f"[dim]({escape(claim.evidence_text(lang))})[/]",
+            f"  [bold {verdict_colour(block.verdict)}]{escape(block.verdict_text)}[/] {_markup(block.statement)}  "
+            f"[dim]({_markup(block.evidence)})[/]",
             highlight=False,
         )
+
+
+def _print_document(doc: Document) -> None:
+    console.print(f"[bold]{escape(doc.title)}[/]")
+    for notice in doc.notices:
+        console.print(f"[yellow]{_markup(notice)}[/]", highlight=False)
+    console.print(_markup(doc.intro), highlight=False)
     console.print()
+    for section in doc.sections:
+        console.print(Rule(f"[bold]{escape(section.title)}[/]", align="left"))
+        for block in section.blocks:
+            _print_block(block)
+        console.print()
 
 
 @app.command()
@@ -74,50 +86,28 @@ def tour(
     ] = False,
 ) -> None:
     """Walk through the ReLU lesson and check each of its claims by measurement (about a minute)."""
-    if lang not in LANGS:
-        raise ActlabError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
-    if out is not None and not out.parent.is_dir():
-        raise ActlabError(f"cannot write the report to {out}: folder {out.parent} does not exist")
-    if out is not None and out.exists() and not out.is_dir():
-        raise ActlabError(f"cannot write the report to {out}: it is a file, not a folder")
-    config = TourConfig.full() if full else TourConfig.quick()
-    store_path = db or default_path()
-    store_path.parent.mkdir(parents=True, exist_ok=True)
-    titles = {key: say(lang, key + ".title") for key, _ in SECTIONS}
-    with ResultStore(store_path) as store, Progress(
+    from actlab.tour.api import take_tour
+    from actlab.tour.config import TourConfig
+    from actlab.tour.text import say
+
+    with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True,
         disable=not err_console.is_terminal,
-    ) as bar:
+    ) as bar:  # fmt: skip
         task = bar.add_task("actlab tour", total=None)
 
-        def progress(section: str, what: str) -> None:
-            bar.update(task, description=f"{titles[section]}" + (f": {what}" if what else ""))
+        def progress(section: str, what: str) -> None:  # called only once take_tour has checked lang
+            title = say(lang, section + ".title")
+            bar.update(task, description=title + (f": {what}" if what else ""))
 
-        result = run_tour(config, progress=progress, cache=store, fresh=fresh)
-    paths = write_report(result, out, lang) if out is not None else {}
+        output = take_tour(TourConfig.full() if full else TourConfig.quick(), lang, out, db, fresh, progress)
     if as_json:
-        data = result.to_dict()
-        for section in data["sections"]:
-            for figure in section["figures"]:
-                figure.pop("png")  # the pictures are in the report; JSON carries the numbers
-        data["claims"] = [
-            {"claim": c.key, "statement": say(lang, c.key), "verdict": c.verdict.value,
-             "evidence": c.evidence_text(lang), "numbers": c.fields, "section": c.section}
-            for c in result.claims
-        ]  # fmt: skip
-        data["report"] = {k: str(p) for k, p in paths.items()}
-        data["cached"] = result.cached
-        emit_json(json.loads(json.dumps(data, default=str)))
+        emit_json(output.to_json())
         return
-    console.print(f"[bold]{escape(say(lang, 'title'))}[/]")
-    console.print(escape(say(lang, "intro", mode=result.mode, seeds=result.seeds)), highlight=False)
-    console.print()
-    by_key = {s.key: s for s in result.sections}
-    for key in ("s1", "s2", "s3", "s4", "s5", "s6", "s7"):
-        _print_section(by_key[key], result, lang)
-    if result.cached:
-        console.print(f"[dim]{escape(say(lang, 'cached', path=store_path))}[/]")
+    _print_document(output.document)
+    if output.result.cached:
+        console.print(f"[dim]{escape(say(lang, 'cached', path=output.store))}[/]")
     else:
-        console.print(f"[dim]{escape(say(lang, 'elapsed', seconds=result.measured_seconds))}[/]")
-    for kind, path in paths.items():
+        console.print(f"[dim]{escape(say(lang, 'elapsed', seconds=output.result.measured_seconds))}[/]")
+    for kind, path in output.paths.items():
         console.print(f"{kind}: {path}")

@@ -7,19 +7,27 @@ Student-t 95 % intervals over seeds (:func:`actlab.stats.estimate`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+import statistics
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 
 import torch
+from matplotlib.figure import Figure as MplFigure
+from torch import nn
 
+from actlab.evaluation import slope_ratio
 from actlab.model import MLP
-from actlab.plots_train import extrapolation_figure
+from actlab.plots_train import class_map, extrapolation_figure, line_formula
 from actlab.plotting import plt
 from actlab.stats import Estimate, estimate
+from actlab.tasks import Task
+from actlab.tour import findings as f
 from actlab.tour import verdicts as v
 from actlab.tour.config import TourConfig
-from actlab.tour.figures import error_bars, png
+from actlab.tour.figures import error_bars, rendered
 from actlab.tour.model import Claim, Figure, Section, Table
+from actlab.tour.text import say, template
 from actlab.training import TrainConfig, TrainResult, make_task
 from actlab.vectorized import default_workers, train_many
 
@@ -31,8 +39,8 @@ def _grid(base: TrainConfig, tasks: Sequence[str], activations: Sequence[str], s
 
 
 def _metric(results: list[TrainResult], task: str, activation: str, key: str) -> Estimate:
-    values = [float(r.metrics[key]) for r in results if r.config.task == task and r.config.activation == activation]
-    return estimate(values)
+    values = [r.metrics[key] for r in results if r.config.task == task and r.config.activation == activation]
+    return estimate([math.nan if x is None else x for x in values])  # a missing value is counted as missing
 
 
 def _ci(e: Estimate, percent: bool = False) -> str:
@@ -44,8 +52,11 @@ def _ci(e: Estimate, percent: bool = False) -> str:
 def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     tick(f"identity vs relu on xor, circle and mul, {config.seeds} seeds each")
     base = TrainConfig(hidden=list(config.hidden), steps=config.classify_steps)
-    results = train_many(_grid(base, ("xor", "circle", "mul"), ("identity", "relu"), config.seeds), on_diverge="keep",
-                         workers=default_workers())
+    results = train_many(
+        _grid(base, ("xor", "circle", "mul"), ("identity", "relu"), config.seeds),
+        on_diverge="keep",
+        workers=default_workers(),
+    )
     acc = {(t, a): _metric(results, t, a, "accuracy") for t in ("xor", "circle") for a in ("identity", "relu")}
     mul = {a: _metric(results, "mul", a, "interp_mae") for a in ("identity", "relu")}
     worst = {a: min(acc[("xor", a)].mean, acc[("circle", a)].mean) for a in ("identity", "relu")}
@@ -53,20 +64,30 @@ def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
         [t, "cell.accuracy", _ci(acc[(t, "identity")], True), _ci(acc[(t, "relu")], True)] for t in ("xor", "circle")
     ]
     rows.append(["mul", "cell.mae", _ci(mul["identity"]), _ci(mul["relu"])])
-    figure = _decision_figure(results, config)
+    models = {a: _seed_zero(results, "circle", a) for a in ("identity", "relu")}
+    verdict = v.nonlinearity_needed(identity_accuracy=worst["identity"], relu_accuracy=worst["relu"])
     return Section(
         key="s1",
         paragraphs=[
             ("s1.explain", {"hidden": list(config.hidden)}),
-            ("s1.result", {"identity_acc": worst["identity"], "relu_acc": worst["relu"],
-                           "identity_mul": mul["identity"].mean, "relu_mul": mul["relu"].mean}),
+            f.linear_accuracy(identity_accuracy=worst["identity"], relu_accuracy=worst["relu"]),
+            f.mul_error(identity=mul["identity"], relu=mul["relu"]),
         ],
         tables=[Table(columns=["col.task", "col.metric", "identity", "relu"], rows=rows)],
-        figures=[Figure("s1-circle", figure, "fig.s1")],
+        figures=[Figure("s1-circle", rendered(lambda lang: circle_figure(models, lang)), "fig.s1")],
         claims=[
-            Claim("claim.nonlinearity", v.nonlinearity_needed(worst["identity"], worst["relu"]), "ev.nonlinearity",
-                  "s1", {"identity": worst["identity"], "relu": worst["relu"], "identity_mul": mul["identity"].mean,
-                         "relu_mul": mul["relu"].mean}),
+            Claim(
+                "claim.nonlinearity",
+                verdict,
+                "ev.nonlinearity",
+                "s1",
+                {
+                    "identity": worst["identity"],
+                    "relu": worst["relu"],
+                    "identity_mul": mul["identity"].mean,
+                    "relu_mul": mul["relu"].mean,
+                },
+            ),
         ],
         numbers={
             "accuracy": {f"{t}/{a}": asdict(e) for (t, a), e in acc.items()},
@@ -75,23 +96,30 @@ def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
     )
 
 
-def _decision_figure(results: list[TrainResult], config: TourConfig) -> bytes:
-    """The circle task's predicted classes for seed 0 of each activation, side by side."""
+def _seed_zero(results: list[TrainResult], task: str, activation: str) -> nn.Module:
+    return next(r.model for r in results if r.config.task == task and r.config.activation == activation)
+
+
+def circle_figure(models: Mapping[str, nn.Module], lang: str) -> MplFigure:
+    """The circle task's predicted classes, one panel per model side by side, the training samples on top, and
+    one legend below: a class has one colour, light for the region predicted, solid for its samples."""
     task = make_task(TrainConfig(task="circle"))
     x, y = task.sample(600, torch.Generator().manual_seed(1), "train")
-    fig, axes = plt.subplots(1, 2, figsize=(8, 4), constrained_layout=True)
-    grid = torch.linspace(task.train_range[0], task.train_range[1], 200)
-    gx, gy = torch.meshgrid(grid, grid, indexing="xy")
-    flat = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
-    for ax, name in zip(axes, ("identity", "relu"), strict=True):
-        model = next(r.model for r in results if r.config.task == "circle" and r.config.activation == name)
-        with torch.no_grad():
-            classes = model(flat).argmax(dim=1).reshape(200, 200)
-        ax.contourf(gx.numpy(), gy.numpy(), classes.numpy(), levels=[-0.5, 0.5, 1.5], colors=["#f4c7a1", "#a9c8ea"])
-        ax.scatter(x[:, 0].numpy(), x[:, 1].numpy(), c=y.numpy(), cmap="coolwarm", s=4)
-        ax.set_title(f"circle, {name}")
+    fig, axes = plt.subplots(1, len(models), figsize=(4 * len(models), 4.3), constrained_layout=True, squeeze=False)
+    handles = []
+    for ax, (name, model) in zip(axes[0], models.items(), strict=True):
+        words = {"predicted": template(lang, "plot.predicted"), "sample": template(lang, "plot.sample")}
+        handles = class_map(ax, model, task, x, y, task.train_range, points=200, **words)
+        ax.set_title(say(lang, "plot.s1_panel", activation=name))
         ax.set_aspect("equal")
-    return png(fig)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8)
+    return fig
+
+
+def outside_slope(model: nn.Module, task: Task) -> float:
+    """The share of the truth's growth the prediction follows far outside the training range, averaged over
+    both directions (:func:`actlab.evaluation.slope_ratio`): about 1 keeps going, about 0 is flat."""
+    return (slope_ratio(model, task) + slope_ratio(model, task, near=-5.0, far=-10.0)) / 2
 
 
 def adder(a: float, b: float) -> float:
@@ -104,8 +132,9 @@ def adder(a: float, b: float) -> float:
 def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     tick(f"add and sub with {', '.join(ARITHMETIC)}, {config.seeds} seeds each")
     base = TrainConfig(hidden=list(config.hidden), steps=config.steps)
-    results = train_many(_grid(base, ("add", "sub"), ARITHMETIC, config.seeds), on_diverge="keep",
-                         workers=default_workers())
+    results = train_many(
+        _grid(base, ("add", "sub"), ARITHMETIC, config.seeds), on_diverge="keep", workers=default_workers()
+    )
     interp = {(t, a): _metric(results, t, a, "interp_mae") for t in ("add", "sub") for a in ARITHMETIC}
     extrap = {(t, a): _metric(results, t, a, "extrap_mae") for t in ("add", "sub") for a in ARITHMETIC}
     worst = {a: max(interp[("add", a)].mean, interp[("sub", a)].mean) for a in ARITHMETIC}
@@ -113,38 +142,61 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
     rows = [[t, a, _ci(interp[(t, a)]), _ci(extrap[(t, a)])] for t in ("add", "sub") for a in ARITHMETIC]
     a, b = config.adder_inputs
     value = adder(a, b)
-    task = make_task(base)
-    bars = error_bars(
-        {f"{t} {region}": {act: (e.mean, e.ci95) for (tt, act), e in table.items() if tt == t}
-         for t in ("add", "sub") for region, table in (("inside", interp), ("outside", extrap))},
-        "mean absolute error (95 % CI)", "a+b and a−b: error inside and outside the training range",
-    )  # fmt: skip
-    models = {act: next(r.model for r in results if r.config.task == "add" and r.config.activation == act)
-              for act in ARITHMETIC}  # fmt: skip
-    lines = png(extrapolation_figure(models, task))
+    task = make_task(replace(base, task="add"))
+    # each activation's add models, in seed order
+    add_models = {act: [r.model for r in results if r.config.task == "add" and r.config.activation == act]
+                  for act in ARITHMETIC}  # fmt: skip
+    slopes = {act: statistics.fmean(outside_slope(m, task) for m in ms) for act, ms in add_models.items()}
+
+    def bars(lang: str) -> MplFigure:
+        groups = {
+            say(lang, f"plot.{region}", task=t): {n: (table[(t, n)].mean, table[(t, n)].ci95) for n in ARITHMETIC}
+            for t in ("add", "sub")
+            for region, table in (("inside", interp), ("outside", extrap))
+        }
+        return error_bars(groups, say(lang, "plot.s4_errors_y"), say(lang, "plot.s4_errors_title"))
+
+    def lines(lang: str) -> MplFigure:
+        return extrapolation_figure(
+            {act: ms[0] for act, ms in add_models.items()}, task,
+            title=say(lang, "plot.s4_extrap_title"), xlabel=say(lang, "plot.s4_extrap_x", formula=line_formula(task)),
+            truth=say(lang, "plot.truth"), training=say(lang, "plot.training_range"),
+        )  # fmt: skip
+
     low, high = task.train_range
     return Section(
         key="s4",
         paragraphs=[
             ("s4.explain", {"seeds": config.seeds, "low": low, "high": high, "extrap": task.extrap_range[1]}),
             ("s4.adder", {"a": int(a), "b": int(b), "value": value, "exact": int(a + b)}),
-            ("s4.result", {"relu": worst["relu"], "identity": worst["identity"],
-                           "sigmoid_extrap": worst_extrap["sigmoid"], "tanh_extrap": worst_extrap["tanh"],
-                           "relu_extrap": worst_extrap["relu"]}),
+            ("s4.result", {"relu": worst["relu"], "identity": worst["identity"]}),
+            f.saturating_outside(sigmoid_slope=slopes["sigmoid"], tanh_slope=slopes["tanh"]),
+            f.relu_like_outside(relu_slope=slopes["relu"], leaky_slope=slopes["leaky_relu"]),
         ],
         tables=[Table(columns=["col.task", "col.activation", "col.interp", "col.extrap"], rows=rows)],
         figures=[
-            Figure("s4-errors", bars, "fig.s4_errors"),
-            Figure("s4-extrapolation", lines, "fig.s4_extrap"),
+            Figure("s4-errors", rendered(bars), "fig.s4_errors"),
+            Figure("s4-extrapolation", rendered(lines), "fig.s4_extrap"),
         ],
         claims=[
-            Claim("claim.addition", v.relu_helps_addition(worst), "ev.addition", "s4",
-                  {"pairs": ", ".join(f"{k} {worst[k]:.3g}" for k in ARITHMETIC), "a": int(a), "b": int(b),
-                   "value": value}),
+            Claim(
+                "claim.addition",
+                v.relu_helps_addition(interp_mae=worst),
+                "ev.addition",
+                "s4",
+                {
+                    "pairs": ", ".join(f"{k} {worst[k]:.3g}" for k in ARITHMETIC),
+                    "a": int(a),
+                    "b": int(b),
+                    "value": value,
+                },
+            ),
         ],
         numbers={
             "interp_mae": {f"{t}/{a}": asdict(e) for (t, a), e in interp.items()},
             "extrap_mae": {f"{t}/{a}": asdict(e) for (t, a), e in extrap.items()},
+            "worst_extrap_mae": worst_extrap,
+            "outside_slope": slopes,
             "adder": {"a": a, "b": b, "value": value},
         },
     )

@@ -8,7 +8,7 @@ from actlab.catalog import lookup
 from actlab.demo import run_demo
 from actlab.plotting import activation_figure
 from actlab.tour import verdicts as v
-from actlab.tour.figures import png
+from actlab.tour.figures import rendered
 from actlab.tour.model import Claim, Figure, Section, Table
 
 LESSON_X = [-2.0, -1.0, 0.0, 1.0, 2.0]
@@ -31,7 +31,7 @@ def definition() -> Section:
     x = torch.tensor(LESSON_X, dtype=torch.float64)
     y, dy = relu.fn(x).tolist(), relu.grad(x).tolist()
     leaky_y = leaky.fn(x, **leaky.resolve()).tolist()
-    figure = activation_figure([(lookup(n), lookup(n).resolve()) for n in ("relu", "leaky_relu", "sigmoid", "tanh")])
+    entries = [(lookup(n), lookup(n).resolve()) for n in ("relu", "leaky_relu", "sigmoid", "tanh")]
     difference = max(abs(a - b) for a, b in zip(y, LESSON_RELU, strict=True))
     return Section(
         key="s2",
@@ -39,13 +39,23 @@ def definition() -> Section:
         tables=[
             Table(
                 columns=["", "col.values"],
-                rows=[["x", _fmt(LESSON_X)], ["relu(x)", _fmt(y)], ["relu'(x)", _fmt(dy)],
-                      ["leaky_relu(x)", _fmt(leaky_y)]],
+                rows=[
+                    ["x", _fmt(LESSON_X)],
+                    ["relu(x)", _fmt(y)],
+                    ["relu'(x)", _fmt(dy)],
+                    ["leaky_relu(x)", _fmt(leaky_y)],
+                ],
             )
         ],
-        figures=[Figure("s2-curves", png(figure), "fig.s2")],
+        figures=[Figure("s2-curves", rendered(lambda lang: activation_figure(entries)), "fig.s2")],  # no words
         claims=[
-            Claim("claim.definition", v.example_reproduces(difference), "ev.definition", "s2", {"values": _fmt(y)})
+            Claim(
+                "claim.definition",
+                v.example_reproduces(max_abs_difference=difference),
+                "ev.definition",
+                "s2",
+                {"values": _fmt(y)},
+            )
         ],
         numbers={"x": LESSON_X, "relu": y, "relu_grad": dy, "leaky_relu": leaky_y},
     )
@@ -74,8 +84,13 @@ def worked_example() -> Section:
             )
         ],
         claims=[
-            Claim("claim.example", v.example_reproduces(difference), "ev.example", "s6",
-                  {"pre": _floats(relu.pre_activation), "out": _floats(relu.output)})
+            Claim(
+                "claim.example",
+                v.example_reproduces(max_abs_difference=difference),
+                "ev.example",
+                "s6",
+                {"pre": _floats(relu.pre_activation), "out": _floats(relu.output)},
+            )
         ],
         numbers={"pre_activation": relu.pre_activation, "relu": relu.output, "leaky_relu": leaky.output},
     )

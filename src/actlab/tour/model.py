@@ -1,7 +1,8 @@
 """What a tour produces, language-neutral: numbers, tables, figures and claims. Renderers add the words.
 
-Everything here round-trips through plain JSON (figures as base64 PNG), so that a finished tour can be
-cached in the results store and rendered again in another language without measuring anything twice.
+Everything here round-trips through plain JSON (figures as base64 PNG, one per language), so that a finished
+tour can be cached in the results store and rendered again in another language without measuring anything
+twice.
 """
 
 from __future__ import annotations
@@ -23,15 +24,23 @@ class Table:
 @dataclass
 class Figure:
     name: str  # file stem, e.g. "s3-gradients"
-    png: bytes
-    caption: str  # text key of the caption (the picture itself is the same in both languages)
+    png: dict[str, bytes]  # the picture per language (its words differ); "en" always, "zh" where a CJK font was
+    caption: str  # text key of the caption
+
+    def has(self, lang: str) -> bool:
+        return lang in self.png
+
+    def png_for(self, lang: str) -> bytes:
+        """The picture in ``lang``, or the English one where that language could not be drawn."""
+        return self.png.get(lang, self.png["en"])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "png": base64.b64encode(self.png).decode("ascii"), "caption": self.caption}
+        pictures = {lang: base64.b64encode(data).decode("ascii") for lang, data in self.png.items()}
+        return {"name": self.name, "png": pictures, "caption": self.caption}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Figure:
-        return cls(data["name"], base64.b64decode(data["png"]), data["caption"])
+        return cls(data["name"], {k: base64.b64decode(v) for k, v in data["png"].items()}, data["caption"])
 
 
 @dataclass

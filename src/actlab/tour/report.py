@@ -1,5 +1,6 @@
 """The tour as files: ``report.html`` (self-contained: inline CSS and PNG, no external assets, readable on a
-phone) and ``report.md`` (figures beside it in ``figures/``). Words come from :mod:`actlab.tour.text`."""
+phone) and ``report.md`` (figures beside it in ``figures/``). Both render one :class:`~actlab.tour.document.
+Document`, so they say the same things in the same order."""
 
 from __future__ import annotations
 
@@ -10,153 +11,160 @@ import tempfile
 from pathlib import Path
 
 from actlab.errors import ActlabError
-from actlab.tour.model import Claim, Section, Table, TourResult
-from actlab.tour.text import TEXT, say
+from actlab.tour.document import (
+    Block,
+    ClaimBlock,
+    Code,
+    Document,
+    FigureBlock,
+    Paragraph,
+    TableBlock,
+    document,
+    spans,
+    verdict_colour,
+)
+from actlab.tour.model import TourResult
+from actlab.tour.text import CJK_FONTS
 
-SECTION_ORDER = ("s1", "s2", "s3", "s4", "s5", "s6", "s7")
-VERDICT_COLOURS = {"confirmed": "#1a7f37", "partly": "#9a6700", "not confirmed": "#cf222e"}
 
-CSS = """
-body{font:16px/1.55 -apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif;
-margin:0 auto;max-width:960px;padding:12px 16px;color:#1f2328}
-h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #d0d7de;padding-bottom:.2em;margin-top:1.8em}
-.scroll{overflow-x:auto}table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
-th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f6f8fa}
-img{max-width:100%;height:auto}figure{margin:.8em 0}figcaption{font-size:.85em;color:#59636e}
-pre{background:#f6f8fa;padding:8px;overflow-x:auto;font-size:.88em}
-.verdict{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:.85em;white-space:nowrap}
-.claim{margin:.4em 0}.evidence{color:#59636e;font-size:.9em}
+def _font_stack(latin: tuple[str, ...], generic: str) -> str:
+    """A CSS font list: ``latin`` first (the browser takes each glyph from the first font that has it), then
+    the common CJK fonts, so Chinese text finds a real font on Linux, macOS and Windows alike."""
+    return ",".join([*(f'"{f}"' if " " in f else f for f in (*latin, *CJK_FONTS)), generic])
+
+
+BODY_FONTS = _font_stack(("-apple-system", "Segoe UI", "Roboto", "Noto Sans"), "sans-serif")
+CODE_FONTS = _font_stack(("ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "DejaVu Sans Mono"), "monospace")
+
+CSS = f"""
+body{{font:16px/1.55 {BODY_FONTS};margin:0 auto;max-width:960px;padding:12px 16px;color:#1f2328}}
+h1{{font-size:1.6em}}h2{{font-size:1.25em;border-bottom:1px solid #d0d7de;padding-bottom:.2em;margin-top:1.8em}}
+.scroll{{overflow-x:auto}}table{{border-collapse:collapse;margin:.6em 0;font-size:.9em}}
+th,td{{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}}th{{background:#f6f8fa}}
+img{{max-width:100%;height:auto}}figure{{margin:.8em 0}}figcaption{{font-size:.85em;color:#59636e}}
+pre,code{{font-family:{CODE_FONTS};font-size:.88em}}pre{{background:#f6f8fa;padding:8px;overflow-x:auto}}
+code{{background:#f6f8fa;padding:0 .25em;border-radius:4px}}
+.notice{{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;border-radius:6px}}
+.verdict{{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:.85em;white-space:nowrap}}
+.claim{{margin:.4em 0}}.evidence{{color:#59636e;font-size:.9em}}
 """
-
-
-def words(lang: str, key: str) -> str:
-    """A header, cell or caption: a text key when one exists, otherwise the literal label."""
-    return TEXT[key][lang] if key in TEXT else key
-
-
-def verdict_colour(lang: str, text: str, default: str) -> str:
-    """The colour of a verdict shown as ``text`` in ``lang`` (``default`` for any other cell)."""
-    return next((c for v, c in VERDICT_COLOURS.items() if say(lang, v) == text), default)
-
-
-def _verdict(lang: str, claim: Claim) -> str:
-    return say(lang, claim.verdict.value)
-
-
-def _paragraphs(section: Section, lang: str) -> list[str]:
-    return [say(lang, key, **fields) for key, fields in section.paragraphs]
-
-
-def summary_table(result: TourResult, lang: str) -> Table:
-    """Section 7's table: each claim, its evidence and its verdict, in the order the tour measured them."""
-    rows = [[say(lang, c.key), c.evidence_text(lang), _verdict(lang, c)] for c in result.claims]
-    return Table(columns=["col.claim", "col.evidence", "col.verdict"], rows=rows)
-
-
-def _elapsed(result: TourResult, lang: str) -> str:
-    text = say(lang, "elapsed", seconds=result.measured_seconds)
-    return text + (" " + say(lang, "from_store") if result.cached else "")
-
-
-def _ordered(result: TourResult) -> list[Section]:
-    by_key = {s.key: s for s in result.sections}
-    return [by_key[k] for k in SECTION_ORDER if k in by_key]
 
 
 # --- HTML ------------------------------------------------------------------------------------------------
 
 
-def _html_table(table: Table, lang: str, verdict_column: bool = False) -> str:
-    head = "".join(f"<th>{html.escape(words(lang, c))}</th>" for c in table.columns)
+def _html_text(text: str) -> str:
+    """Escaped text, with code (between backticks) in ``<code>``."""
+    return "".join(f"<code>{html.escape(p)}</code>" if code else html.escape(p) for p, code in spans(text))
+
+
+def _html_verdict(verdict: str, text: str) -> str:
+    return f'<span class="verdict" style="background:{verdict_colour(verdict)}">{html.escape(text)}</span>'
+
+
+def _html_table(table: TableBlock) -> str:
+    head = "".join(f"<th>{_html_text(c)}</th>" for c in table.columns)
     body = []
-    for row in table.rows:
-        cells = []
-        for i, cell in enumerate(row):
-            text = html.escape(words(lang, str(cell)))
-            if verdict_column and i == len(row) - 1:
-                colour = verdict_colour(lang, str(cell), "#59636e")
-                text = f'<span class="verdict" style="background:{colour}">{text}</span>'
-            cells.append(f"<td>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+    for r, row in enumerate(table.rows):
+        cells = [_html_text(c) for c in row]
+        if table.verdicts is not None:
+            cells[-1] = _html_verdict(table.verdicts[r], row[-1])
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
-def _html_claim(claim: Claim, lang: str) -> str:
-    colour = VERDICT_COLOURS[claim.verdict.value]
-    return (
-        f'<div class="claim" data-claim="{claim.key}" data-verdict="{claim.verdict.value}">'
-        f'<span class="verdict" style="background:{colour}">{html.escape(_verdict(lang, claim))}</span> '
-        f"<strong>{html.escape(say(lang, claim.key))}</strong><br>"
-        f'<span class="evidence">{html.escape(say(lang, "evidence"))}: '
-        f"{html.escape(claim.evidence_text(lang))}</span></div>"
-    )
+def _html_block(block: Block) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p>{_html_text(block.text)}</p>"
+    if isinstance(block, Code):
+        return "<pre>" + html.escape("\n".join(block.lines)) + "</pre>"
+    if isinstance(block, TableBlock):
+        return _html_table(block)
+    if isinstance(block, FigureBlock):
+        data = base64.b64encode(block.png).decode("ascii")
+        caption = html.escape(block.caption)
+        return (
+            f'<figure data-figure="{block.name}"><img alt="{caption}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{_html_text(block.caption)}</figcaption></figure>'
+        )
+    if isinstance(block, ClaimBlock):
+        return (
+            f'<div class="claim" data-claim="{block.key}" data-verdict="{block.verdict}">'
+            f"{_html_verdict(block.verdict, block.verdict_text)} <strong>{_html_text(block.statement)}</strong><br>"
+            f'<span class="evidence">{html.escape(block.evidence_label)}: {_html_text(block.evidence)}</span></div>'
+        )
+    raise TypeError(f"no HTML for {type(block).__name__}")
+
+
+def html_page(doc: Document) -> str:
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if doc.lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(doc.title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(doc.title)}</h1>",
+        *(f'<p class="notice">{_html_text(n)}</p>' for n in doc.notices),
+        f"<p>{_html_text(doc.intro)}</p>",
+    ]
+    for section in doc.sections:
+        parts.append(f'<section id="{section.key}"><h2>{html.escape(section.title)}</h2>')
+        parts += [_html_block(b) for b in section.blocks]
+        parts.append("</section>")
+    parts.append(f"<p><small>{html.escape(doc.footer)}</small></p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
 
 
 def render_html(result: TourResult, lang: str) -> str:
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(say(lang, 'title'))}</title><style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(say(lang, 'title'))}</h1>",
-        f"<p>{html.escape(say(lang, 'intro', mode=result.mode, seeds=result.seeds))}</p>",
-    ]
-    for section in _ordered(result):
-        parts.append(f'<section id="{section.key}"><h2>{html.escape(say(lang, section.key + ".title"))}</h2>')
-        parts += [f"<p>{html.escape(p)}</p>" for p in _paragraphs(section, lang)]
-        if section.code:
-            parts.append("<pre>" + html.escape("\n".join(section.code)) + "</pre>")
-        if section.key == "s7":
-            parts.append(_html_table(summary_table(result, lang), lang, verdict_column=True))
-        parts += [_html_table(t, lang) for t in section.tables]
-        for fig in section.figures:
-            data = base64.b64encode(fig.png).decode("ascii")
-            caption = html.escape(say(lang, fig.caption))
-            parts.append(
-                f'<figure data-figure="{fig.name}"><img alt="{caption}" '
-                f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>'
-            )
-        parts += [_html_claim(c, lang) for c in section.claims]
-        parts.append("</section>")
-    parts.append(f"<p><small>{html.escape(_elapsed(result, lang))}</small></p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return html_page(document(result, lang))
 
 
 # --- Markdown --------------------------------------------------------------------------------------------
 
 
-def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+def _md_cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
 
 
-def _md_table(table: Table, lang: str) -> str:
-    lines = ["| " + " | ".join(_md_cell(words(lang, c)) for c in table.columns) + " |",
-             "|" + "---|" * len(table.columns)]  # fmt: skip
-    lines += ["| " + " | ".join(_md_cell(words(lang, str(c))) for c in row) + " |" for row in table.rows]
-    return "\n".join(lines)
+def _md_block(block: Block, figure_dir: str) -> list[str]:
+    if isinstance(block, Paragraph):
+        return [block.text, ""]
+    if isinstance(block, Code):
+        return ["```", *block.lines, "```", ""]
+    if isinstance(block, TableBlock):
+        return [
+            "| " + " | ".join(_md_cell(c) for c in block.columns) + " |",
+            "|" + "---|" * len(block.columns),
+            *("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows),
+            "",
+        ]
+    if isinstance(block, FigureBlock):
+        return [f"![{block.caption}]({figure_dir}/{block.name}.png)", ""]
+    if isinstance(block, ClaimBlock):
+        return [f"- **{block.verdict_text}** — {block.statement} ({block.evidence})"]
+    raise TypeError(f"no Markdown for {type(block).__name__}")
+
+
+def markdown_page(doc: Document, figure_dir: str = "figures") -> str:
+    out = [f"# {doc.title}", ""]
+    for notice in doc.notices:
+        out += [f"> {notice}", ""]
+    out += [doc.intro, ""]
+    for section in doc.sections:
+        out += [f"## {section.title}", ""]
+        for block in section.blocks:
+            out += _md_block(block, figure_dir)
+        if out[-1]:  # claims are list items without a blank line between them: close the list
+            out.append("")
+    out.append(doc.footer)
+    return "\n".join(out) + "\n"
 
 
 def render_markdown(result: TourResult, lang: str, figure_dir: str = "figures") -> str:
-    out = [f"# {say(lang, 'title')}", "", say(lang, "intro", mode=result.mode, seeds=result.seeds), ""]
-    for section in _ordered(result):
-        out += [f"## {say(lang, section.key + '.title')}", ""]
-        for paragraph in _paragraphs(section, lang):
-            out += [paragraph, ""]
-        if section.code:
-            out += ["```", *section.code, "```", ""]
-        if section.key == "s7":
-            out += [_md_table(summary_table(result, lang), lang), ""]
-        for table in section.tables:
-            out += [_md_table(table, lang), ""]
-        for fig in section.figures:
-            out += [f"![{say(lang, fig.caption)}]({figure_dir}/{fig.name}.png)", ""]
-        for claim in section.claims:
-            out += [f"- **{_verdict(lang, claim)}** — {say(lang, claim.key)} ({claim.evidence_text(lang)})"]
-        if section.claims:
-            out.append("")
-    out.append(_elapsed(result, lang))
-    return "\n".join(out) + "\n"
+    return markdown_page(document(result, lang), figure_dir)
+
+
+# --- files -----------------------------------------------------------------------------------------------
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -178,18 +186,24 @@ def _umask() -> int:
     return mask
 
 
-def write_report(result: TourResult, out_dir: Path, lang: str) -> dict[str, Path]:
-    """Write report.html, report.md and figures/*.png into ``out_dir`` (created if its parent exists)."""
+def check_out_dir(out_dir: Path) -> None:
+    """Raise :class:`ActlabError` unless a report can be written to ``out_dir`` (call it before any work)."""
     if not out_dir.parent.is_dir():
         raise ActlabError(f"cannot write the report to {out_dir}: folder {out_dir.parent} does not exist")
     if out_dir.exists() and not out_dir.is_dir():
         raise ActlabError(f"cannot write the report to {out_dir}: it is a file, not a folder")
+
+
+def write_report(result: TourResult, out_dir: Path, lang: str) -> dict[str, Path]:
+    """Write report.html, report.md and figures/*.png (the pictures in ``lang``) into ``out_dir`` (created if
+    its parent exists)."""
+    check_out_dir(out_dir)
+    doc = document(result, lang)
     figures = out_dir / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    for section in result.sections:
-        for fig in section.figures:
-            _atomic_write(figures / f"{fig.name}.png", fig.png)
+    for block in (b for s in doc.sections for b in s.blocks if isinstance(b, FigureBlock)):
+        _atomic_write(figures / f"{block.name}.png", block.png)
     paths = {"html": out_dir / "report.html", "markdown": out_dir / "report.md"}
-    _atomic_write(paths["html"], render_html(result, lang).encode("utf-8"))
-    _atomic_write(paths["markdown"], render_markdown(result, lang).encode("utf-8"))
+    _atomic_write(paths["html"], html_page(doc).encode("utf-8"))
+    _atomic_write(paths["markdown"], markdown_page(doc).encode("utf-8"))
     return paths

@@ -21,8 +21,9 @@ from actlab.model import MLP
 from actlab.speed import SpeedConfig, measure, relative_to
 from actlab.tour import verdicts as v
 from actlab.tour.config import TourConfig
-from actlab.tour.figures import per_layer_lines
+from actlab.tour.figures import per_layer_lines, rendered
 from actlab.tour.model import Claim, Figure, Section, Table
+from actlab.tour.text import say
 
 DEEP_INPUTS = 512  # inputs per initialisation: N(0, 1) in 2 dimensions
 SATURATING = ("sigmoid", "tanh", "softsign", "hardtanh", "hardsigmoid")
@@ -64,7 +65,11 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
     tick("timing forward and backward passes")
     # one thread, timed by its own CPU clock: a busy machine then slows every function alike
     speed_config = SpeedConfig(
-        sizes=(config.speed_size,), repeats=config.speed_repeats, min_seconds=0.02, threads=1, clock="cpu",
+        sizes=(config.speed_size,),
+        repeats=config.speed_repeats,
+        min_seconds=0.02,
+        threads=1,
+        clock="cpu",
         devices=("cpu",),
     )
     rows = measure(names, speed_config)
@@ -79,18 +84,31 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
         ratio[name] = _first_over_last(profiles[name])
         ratio_default[name] = _first_over_last(deep_network_profile(name, config, "default")[0])
     table = Table(
-        columns=["col.activation", "col.formula", "col.range", "col.speed", "col.grad_best", "col.grad_default",
-                 "col.zeros"],
+        columns=[
+            "col.activation",
+            "col.formula",
+            "col.range",
+            "col.speed",
+            "col.grad_best",
+            "col.grad_default",
+            "col.zeros",
+        ],
         rows=[
-            [n, lookup(n).formula, str(lookup(n).range_for()), f"{speed[n]:.2f}",
-             f"{ratio[n]:.2g} ({recommended_init(n)})", f"{ratio_default[n]:.2g}", f"{zeros[n]:.0%}"]
+            [
+                n,
+                lookup(n).formula,
+                str(lookup(n).range_for()),
+                f"{speed[n]:.2f}",
+                f"{ratio[n]:.2g} ({recommended_init(n)})",
+                f"{ratio_default[n]:.2g}",
+                f"{zeros[n]:.0%}",
+            ]
             for n in names
         ],
     )
-    figure = per_layer_lines(
-        profiles, "‖∂L/∂a‖ (geometric mean over seeds)",
-        f"Gradient at each hidden layer, {config.depth}-layer network at init (He/Xavier)",
-    )
+    figure = rendered(lambda lang: per_layer_lines(
+        profiles, say(lang, "plot.s3_x"), say(lang, "plot.s3_y"), say(lang, "plot.s3_title", depth=config.depth),
+    ))  # fmt: skip
     others = ", ".join(f"{n} {speed[n]:.2f}" for n in names if n != "relu")
     return Section(
         key="s3",
@@ -99,10 +117,20 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
         figures=[Figure("s3-gradients", figure, "fig.s3")],
         claims=[
             Claim("claim.fast", v.relu_is_fast(speed), "ev.fast", "s3", {"pairs": others}),
-            Claim("claim.vanishing", v.less_vanishing_gradient(ratio), "ev.vanishing", "s3",
-                  {"relu": ratio["relu"], "sigmoid": ratio["sigmoid"]}),
-            Claim("claim.sparse", v.relu_is_sparse(zeros), "ev.sparse", "s3",
-                  {"pairs": ", ".join(f"{n} {zeros[n]:.0%}" for n in names)}),
+            Claim(
+                "claim.vanishing",
+                v.less_vanishing_gradient(first_over_last=ratio),
+                "ev.vanishing",
+                "s3",
+                {"relu": ratio["relu"], "sigmoid": ratio["sigmoid"]},
+            ),
+            Claim(
+                "claim.sparse",
+                v.relu_is_sparse(zero_fraction=zeros),
+                "ev.sparse",
+                "s3",
+                {"pairs": ", ".join(f"{n} {zeros[n]:.0%}" for n in names)},
+            ),
         ],
         numbers={
             "time_vs_relu": speed,

@@ -1,14 +1,35 @@
 """Every explanatory sentence of the tour and its report, in English and in Chinese (the lesson's language).
 
 Numbers never live here: sentences take them as ``{named}`` fields, so both languages show the same
-measurements. ``say(lang, key, **fields)`` picks and fills one sentence.
+measurements. ``say(lang, key, **fields)`` picks and fills one sentence; a field that is ``None`` (a
+measurement that does not exist, such as the error of a network that diverged) reads "n/a", never 0.
+Text between backticks is code (a command): the renderers set it in a code font.
 """
 
 from __future__ import annotations
 
+import string
+from typing import Any
+
 from actlab.errors import ActlabError
 
 LANGS = ("en", "zh")
+
+# Fonts that hold the Chinese glyphs, most common first (Linux, macOS, Windows, older Linux): named by the
+# report's CSS before the generic family, and looked up through matplotlib's font manager for the figures.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Microsoft YaHei",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Droid Sans Fallback",
+)
 
 TEXT: dict[str, dict[str, str]] = {
     # --- frame ---------------------------------------------------------------------------------------
@@ -35,6 +56,13 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "elapsed": {"en": "Measured in {seconds:.1f} s.", "zh": "测量用时 {seconds:.1f} 秒。"},
     "from_store": {"en": "These results were read back from the results store.", "zh": "本次结果读取自结果库。"},
+    "missing": {"en": "n/a", "zh": "无数据"},
+    "notice.no_cjk_font": {
+        "en": "The figures keep English labels: matplotlib found no CJK font on the machine that measured this "
+        "tour; install one (Debian: fonts-noto-cjk) and run again with --fresh for Chinese figures.",
+        "zh": "图中文字仍为英文：运行本次测量的机器上，matplotlib 找不到中文（CJK）字体。"
+        "安装一种（例如 Debian 的 fonts-noto-cjk）后，加 --fresh 重新运行即可得到中文图。",
+    },
     # --- 1. non-linearity ----------------------------------------------------------------------------
     "s1.title": {"en": "1. Why a network needs non-linearity", "zh": "1. 为什么网络需要非线性"},
     "s1.explain": {
@@ -46,13 +74,36 @@ TEXT: dict[str, dict[str, str]] = {
         "或拟合一个平面。我们用同一个网络（隐藏层 {hidden}），一次完全不用激活函数（identity），一次使用 ReLU，"
         "分别训练两个无法用直线分开的分类问题（xor、circle），以及乘法。",
     },
-    "s1.result": {
-        "en": "Without an activation the network stays at {identity_acc:.0%} accuracy on the harder of xor and "
-        "circle (chance is 50 %); with ReLU it reaches {relu_acc:.0%}. On a×b the mean error is "
-        "{identity_mul:.3g} without and {relu_mul:.3g} with ReLU.",
-        "zh": "不用激活函数时，网络在 xor 与 circle 中较难的那个问题上只有 {identity_acc:.0%} 的准确率"
-        "（随机猜测为 50%）；使用 ReLU 后达到 {relu_acc:.0%}。在 a×b 上，平均误差从 {identity_mul:.3g} "
-        "降到 {relu_mul:.3g}。",
+    # Findings: sentences that state what was measured. actlab.tour.findings picks one of each group.
+    "s1.result.chance": {
+        "en": "Without an activation the network stays near chance on the harder of xor and circle: "
+        "{identity_acc:.0%} accuracy (chance is 50 %); with ReLU it reaches {relu_acc:.0%}.",
+        "zh": "不用激活函数时，网络在 xor 与 circle 中较难的那个问题上停留在随机猜测附近："
+        "准确率 {identity_acc:.0%}（随机猜测为 50%）；使用 ReLU 后达到 {relu_acc:.0%}。",
+    },
+    "s1.result.above_chance": {
+        "en": "Without an activation the network reaches {identity_acc:.0%} accuracy on the harder of xor and "
+        "circle, clearly above chance (50 %); with ReLU, {relu_acc:.0%}.",
+        "zh": "不用激活函数时，网络在 xor 与 circle 中较难的那个问题上达到 {identity_acc:.0%} 的准确率，"
+        "明显高于随机猜测（50%）；使用 ReLU 时为 {relu_acc:.0%}。",
+    },
+    "s1.mul.lower": {
+        "en": "On a×b ReLU lowers the mean error from {identity_mul:.3g} to {relu_mul:.3g}, a clear difference "
+        "over the seeds (Welch's t-test, 5 % level).",
+        "zh": "在 a×b 上，ReLU 把平均误差从 {identity_mul:.3g} 降到 {relu_mul:.3g}，"
+        "在这些种子上差异明显（Welch t 检验，5% 水平）。",
+    },
+    "s1.mul.higher": {
+        "en": "On a×b ReLU does worse: the mean error is {relu_mul:.3g} with it and {identity_mul:.3g} without, "
+        "a clear difference over the seeds (Welch's t-test, 5 % level).",
+        "zh": "在 a×b 上，ReLU 反而更差：使用时平均误差为 {relu_mul:.3g}，不用时为 {identity_mul:.3g}，"
+        "在这些种子上差异明显（Welch t 检验，5% 水平）。",
+    },
+    "s1.mul.unclear": {
+        "en": "On a×b the mean error is {identity_mul:.3g} without an activation and {relu_mul:.3g} with ReLU: "
+        "over these seeds Welch's t-test (5 % level) does not tell them apart.",
+        "zh": "在 a×b 上，不用激活函数时平均误差为 {identity_mul:.3g}，使用 ReLU 时为 {relu_mul:.3g}："
+        "在这些种子上，Welch t 检验（5% 水平）无法区分两者。",
     },
     "claim.nonlinearity": {
         "en": "Without an activation function a network can only learn linear functions.",
@@ -125,13 +176,35 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "s4.result": {
         "en": "Inside the training range ReLU's error is {relu:.3g}; the identity network's is {identity:.3g} "
-        "(each the worse of a+b and a−b). Outside it, saturating activations flatten out (sigmoid: "
-        "{sigmoid_extrap:.3g}, tanh: {tanh_extrap:.3g}) while ReLU-like ones keep going roughly straight "
-        "(relu: {relu_extrap:.3g}).",
+        "(each the worse of a+b and a−b).",
         "zh": "在训练范围内，ReLU 的误差为 {relu:.3g}，不用激活函数的网络为 {identity:.3g}"
-        "（均取 a+b 与 a−b 中较差者）。"
-        "在范围之外，会饱和的激活函数趋于平坦（sigmoid：{sigmoid_extrap:.3g}，tanh：{tanh_extrap:.3g}），"
-        "而类 ReLU 函数大致保持直线延伸（relu：{relu_extrap:.3g}）。",
+        "（均取 a+b 与 a−b 中较差者）。",
+    },
+    "s4.saturating.flat": {
+        "en": "Far outside it, on a+b, the saturating activations flatten out: where the true sum keeps rising, "
+        "sigmoid's prediction rises by {sigmoid_slope:.2f} and tanh's by {tanh_slope:.2f} of it (1 = keeps pace, "
+        "0 = flat).",
+        "zh": "在远离训练范围的地方（a+b），会饱和的激活函数趋于平坦：真实的和继续增长时，sigmoid 的预测只跟上其中的 "
+        "{sigmoid_slope:.2f}，tanh 为 {tanh_slope:.2f}（1 表示同步增长，0 表示完全平坦）。",
+    },
+    "s4.saturating.not_flat": {
+        "en": "Far outside it, on a+b, the saturating activations do not both flatten out in this run: where the "
+        "true sum keeps rising, sigmoid's prediction rises by {sigmoid_slope:.2f} and tanh's by {tanh_slope:.2f} "
+        "of it (1 = keeps pace, 0 = flat).",
+        "zh": "在远离训练范围的地方（a+b），这次运行中会饱和的激活函数并没有都趋于平坦：真实的和继续增长时，"
+        "sigmoid 的预测跟上其中的 {sigmoid_slope:.2f}，tanh 为 {tanh_slope:.2f}（1 表示同步增长，0 表示完全平坦）。",
+    },
+    "s4.relu_like.straight": {
+        "en": "ReLU-like activations keep going roughly straight: relu's prediction rises by {relu_slope:.2f} "
+        "and leaky_relu's by {leaky_slope:.2f} of the true sum's rise.",
+        "zh": "类 ReLU 函数大致保持直线延伸：relu 的预测跟上真实增长的 {relu_slope:.2f}，"
+        "leaky_relu 为 {leaky_slope:.2f}。",
+    },
+    "s4.relu_like.bent": {
+        "en": "ReLU-like activations do not both keep the true sum's trend in this run: relu's prediction rises "
+        "by {relu_slope:.2f} and leaky_relu's by {leaky_slope:.2f} of the true sum's rise.",
+        "zh": "这次运行中类 ReLU 函数并没有都保持真实值的趋势：relu 的预测跟上真实增长的 {relu_slope:.2f}，"
+        "leaky_relu 为 {leaky_slope:.2f}。",
     },
     "claim.addition": {
         "en": "ReLU (keeping positive sums, dropping negative ones) helps a network learn addition and subtraction.",
@@ -150,12 +223,24 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "s5.result": {
         "en": "After {steps} steps, {relu_dead:.0%} of ReLU's hidden units are dead (peak {relu_peak:.0%}); "
-        "with Leaky ReLU, {leaky_dead:.0%}: a leaky unit keeps a small slope, so it always receives a gradient "
-        "and can come back. Whether the network then learns better is a separate question: the error at the "
-        "end is {relu_mae:.3g} with ReLU and {leaky_mae:.3g} with Leaky ReLU.",
+        "with Leaky ReLU, {leaky_dead:.0%}.",
         "zh": "训练 {steps} 步后，ReLU 有 {relu_dead:.0%} 的隐藏单元死亡（峰值 {relu_peak:.0%}）；"
-        "Leaky ReLU 为 {leaky_dead:.0%}：Leaky 单元始终保留一个小斜率，总能得到梯度，因而可以恢复。"
-        "网络是否因此学得更好是另一个问题：结束时的误差，ReLU 为 {relu_mae:.3g}，Leaky ReLU 为 {leaky_mae:.3g}。",
+        "Leaky ReLU 为 {leaky_dead:.0%}。",
+    },
+    "s5.leaky.fewer": {
+        "en": "Fewer units are lost with Leaky ReLU: a leaky unit keeps a small slope for negative inputs, so it "
+        "still receives a gradient.",
+        "zh": "使用 Leaky ReLU 时损失的单元更少：Leaky 单元对负输入仍保留一个小斜率，因此仍能得到梯度。",
+    },
+    "s5.leaky.not_fewer": {
+        "en": "Leaky ReLU loses no fewer units than ReLU in this run, although a leaky unit keeps a small slope "
+        "for negative inputs.",
+        "zh": "这次运行中 Leaky ReLU 损失的单元并不比 ReLU 少，尽管 Leaky 单元对负输入保留了一个小斜率。",
+    },
+    "s5.error": {
+        "en": "Whether the network then learns better is a separate question: the error at the end is "
+        "{relu_mae:.3g} with ReLU and {leaky_mae:.3g} with Leaky ReLU.",
+        "zh": "网络是否因此学得更好是另一个问题：结束时的误差，ReLU 为 {relu_mae:.3g}，Leaky ReLU 为 {leaky_mae:.3g}。",
     },
     "claim.dead": {
         "en": "ReLU units can die: once their input stays negative they output 0 and never recover.",
@@ -215,6 +300,36 @@ TEXT: dict[str, dict[str, str]] = {
         "leaky_relu {leaky_mae:.3g}",
     },
     "ev.example": {"en": "computed: {pre}, then relu {out}", "zh": "计算结果：{pre}，经 ReLU 后 {out}"},
+    # --- words on the figures ------------------------------------------------------------------------
+    "plot.s1_panel": {"en": "circle, {activation}", "zh": "circle 任务，{activation}"},
+    "plot.predicted": {"en": "predicted: class {k}", "zh": "预测：类别 {k}"},
+    "plot.sample": {"en": "sample of class {k}", "zh": "类别 {k} 的样本"},
+    "plot.s3_title": {
+        "en": "Gradient at each hidden layer, {depth}-layer network at init (He/Xavier)",
+        "zh": "{depth} 层网络初始化时各隐藏层的梯度（He/Xavier 初始化）",
+    },
+    "plot.s3_x": {"en": "layer (1 = input side)", "zh": "层（1 = 输入侧）"},
+    "plot.s3_y": {"en": "‖∂L/∂a‖ (geometric mean over seeds)", "zh": "‖∂L/∂a‖（各种子的几何平均）"},
+    "plot.s4_errors_title": {
+        "en": "a+b and a−b: error inside and outside the training range",
+        "zh": "a+b 与 a−b：训练范围内外的误差",
+    },
+    "plot.s4_errors_y": {"en": "mean absolute error (95 % CI)", "zh": "平均绝对误差（95% 置信区间）"},
+    "plot.inside": {"en": "{task} inside", "zh": "{task} 范围内"},
+    "plot.outside": {"en": "{task} outside", "zh": "{task} 范围外"},
+    "plot.s4_extrap_title": {
+        "en": "a+b: prediction and truth, inside and far outside the training range",
+        "zh": "a+b：训练范围内外的预测值与真实值",
+    },
+    "plot.s4_extrap_x": {"en": "t, where {formula}", "zh": "t，其中 {formula}"},
+    "plot.truth": {"en": "truth", "zh": "真实值"},
+    "plot.training_range": {"en": "training range", "zh": "训练范围"},
+    "plot.s5_title": {
+        "en": "Dead units during training at lr={lr:g} (mean and 95 % band over {seeds} seeds)",
+        "zh": "学习率 {lr:g} 下训练过程中的死亡单元（{seeds} 个种子的均值与 95% 区间）",
+    },
+    "plot.s5_x": {"en": "training step", "zh": "训练步数"},
+    "plot.s5_y": {"en": "fraction of hidden units dead on the batch", "zh": "批次上死亡隐藏单元的比例"},
     # --- figure captions -----------------------------------------------------------------------------
     "fig.s1": {
         "en": "circle: the class each network predicts, with no activation (left) and with ReLU (right)",
@@ -273,8 +388,29 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def say(lang: str, key: str, **fields: object) -> str:
-    """The sentence ``key`` in ``lang``, with ``fields`` filled in."""
+class _Formatter(string.Formatter):
+    """``str.format`` that writes a missing value (``None``) as the language's "n/a", whatever its format."""
+
+    def __init__(self, missing: str) -> None:
+        super().__init__()
+        self.missing = missing
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return self.missing if value is None else super().format_field(value, format_spec)
+
+
+def check_lang(lang: str) -> None:
     if lang not in LANGS:
         raise ActlabError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
-    return TEXT[key][lang].format(**fields)
+
+
+def say(lang: str, key: str, **fields: object) -> str:
+    """The sentence ``key`` in ``lang``, with ``fields`` filled in (``None`` reads "n/a")."""
+    check_lang(lang)
+    return _Formatter(TEXT["missing"][lang]).format(TEXT[key][lang], **fields)
+
+
+def template(lang: str, key: str) -> str:
+    """The sentence ``key`` in ``lang`` with its ``{fields}`` left open, for code that fills them itself."""
+    check_lang(lang)
+    return TEXT[key][lang]

@@ -2,7 +2,8 @@
 
 A verdict is never written by hand: each function below takes the tour's measurements and returns
 ``confirmed``, ``partly`` or ``not confirmed``. The thresholds are the :class:`Thresholds` defaults; the
-tests feed made-up numbers on both sides of each one.
+tests feed made-up numbers on both sides of each one. Every input is a keyword (``identity_accuracy=...``):
+two numbers of the same type in swapped order cannot pass unnoticed at a call site.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ T = Thresholds()
 
 
 def nonlinearity_needed(
-    identity_accuracy: float, relu_accuracy: float, chance: float = 0.5, t: Thresholds = T
+    *, identity_accuracy: float, relu_accuracy: float, chance: float = 0.5, t: Thresholds = T
 ) -> Verdict:
     """The lesson: without an activation a network only learns linear functions, so it fails non-linear
     problems. Measured as test accuracy on a problem no straight line separates (worst of xor/circle)."""
@@ -69,7 +70,7 @@ def relu_is_fast(time_vs_relu: Mapping[str, float], t: Thresholds = T) -> Verdic
     return Verdict.NOT_CONFIRMED
 
 
-def less_vanishing_gradient(first_over_last: Mapping[str, float], t: Thresholds = T) -> Verdict:
+def less_vanishing_gradient(*, first_over_last: Mapping[str, float], t: Thresholds = T) -> Verdict:
     """The lesson: sigmoid's gradient vanishes, ReLU's does not. ``first_over_last`` maps activations to
     the gradient norm reaching the first layer of a deep network divided by the last layer's."""
     relu, sigmoid = first_over_last["relu"], first_over_last["sigmoid"]
@@ -80,7 +81,7 @@ def less_vanishing_gradient(first_over_last: Mapping[str, float], t: Thresholds 
     return Verdict.NOT_CONFIRMED
 
 
-def relu_is_sparse(zero_fraction: Mapping[str, float], t: Thresholds = T) -> Verdict:
+def relu_is_sparse(*, zero_fraction: Mapping[str, float], t: Thresholds = T) -> Verdict:
     """The lesson: ReLU outputs exact zeros often, so part of the network is switched off."""
     relu = zero_fraction["relu"]
     smooth = [zero_fraction[k] for k in ("sigmoid", "tanh") if k in zero_fraction]
@@ -91,7 +92,7 @@ def relu_is_sparse(zero_fraction: Mapping[str, float], t: Thresholds = T) -> Ver
     return Verdict.NOT_CONFIRMED
 
 
-def relu_helps_addition(interp_mae: Mapping[str, float], t: Thresholds = T) -> Verdict:
+def relu_helps_addition(*, interp_mae: Mapping[str, float], t: Thresholds = T) -> Verdict:
     """The lesson: keeping positive sums and dropping negative ones helps a network learn a+b and a-b.
     ``interp_mae`` maps activations to the worse of the two tasks' mean error inside the training range.
 
@@ -106,7 +107,7 @@ def relu_helps_addition(interp_mae: Mapping[str, float], t: Thresholds = T) -> V
     return Verdict.PARTLY
 
 
-def neurons_die(relu_dead_end: float, relu_dead_peak: float, t: Thresholds = T) -> Verdict:
+def neurons_die(*, relu_dead_end: float, relu_dead_peak: float, t: Thresholds = T) -> Verdict:
     """The lesson: a ReLU unit whose input stays negative outputs 0 forever and never recovers.
     Confirmed when many units are dead at the end and at least as many as at any earlier check."""
     if relu_dead_end >= t.dead and relu_dead_end >= relu_dead_peak * 0.9:
@@ -116,7 +117,7 @@ def neurons_die(relu_dead_end: float, relu_dead_peak: float, t: Thresholds = T) 
     return Verdict.NOT_CONFIRMED
 
 
-def leaky_fixes_dead(relu_dead_end: float, leaky_dead_end: float, t: Thresholds = T) -> Verdict:
+def leaky_fixes_dead(*, relu_dead_end: float, leaky_dead_end: float, t: Thresholds = T) -> Verdict:
     """The lesson: Leaky ReLU avoids dead neurons (units with zero output and zero gradient for good). A
     leaky unit always has a slope, so the fix works by construction wherever ReLU units did die; the
     verdict needs ReLU to have lost units under the same conditions, else there was nothing to fix. (Whether
@@ -128,6 +129,6 @@ def leaky_fixes_dead(relu_dead_end: float, leaky_dead_end: float, t: Thresholds 
     return Verdict.NOT_CONFIRMED
 
 
-def example_reproduces(max_abs_difference: float, t: Thresholds = T) -> Verdict:
+def example_reproduces(*, max_abs_difference: float, t: Thresholds = T) -> Verdict:
     """The lesson's worked layer: [5, 3] gives [6.6, 3.8, 1.3, 1.3, -0.3], then ReLU [.., 0.0]."""
     return Verdict.CONFIRMED if max_abs_difference <= t.exact else Verdict.NOT_CONFIRMED
