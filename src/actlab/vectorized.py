@@ -29,7 +29,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -46,6 +45,7 @@ from actlab.modules import get
 from actlab.stacked import StackedMLP, StackedStep, chunk_bounds, networks_per_chunk
 from actlab.stacked_optim import StackedAdam, StackedSGD
 from actlab.tasks import Task
+from actlab.threads import torch_threads
 from actlab.training import (
     BATCH_SEED_OFFSET,
     TrainConfig,
@@ -56,7 +56,7 @@ from actlab.training import (
     make_task,
     train,
 )
-from actlab.workers import Report, Stop, can_fork, run_side_by_side
+from actlab.workers import Report, Stop, can_fork, prepare, run_side_by_side
 
 RTOL = 1e-4  # vectorized vs alone: loss curves agree to this (relative) over the tested runs (float32)
 DATA_CHUNK_BYTES = 16 * 2**20  # training batches are drawn this many bytes at a time (see _batches)
@@ -147,20 +147,8 @@ def train_many(
         raise ValueError(f"on_diverge must be 'raise' or 'keep', not {on_diverge!r}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    with intra_op_threads(None if workers is None else 1):
+    with torch_threads(None if workers is None else 1):
         return _train_many(configs, callbacks, progress, on_diverge, workers)
-
-
-@contextmanager
-def intra_op_threads(threads: int | None) -> Iterator[None]:
-    """``torch.set_num_threads(threads)`` for the duration (``None``: unchanged)."""
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _train_many(
@@ -250,16 +238,20 @@ def _train_group(
     ``configs``."""
     order = sorted(range(len(configs)), key=lambda i: layer_specs(configs[i]))
     cfgs = [configs[i] for i in order]
+    workers = 1 if callbacks or workers is None or not can_fork() else workers
+    if workers > 1:
+        prepare([__name__])  # the worker factory boots (or imports this module) while the models are built
     task = make_task(cfgs[0])
     models = [build_model(c, task) for c in cfgs]
     specs = [layer_specs(c) for c in cfgs]
-    workers = 1 if callbacks or workers is None or not can_fork() else workers
     cost = measured_cost(models, specs, task, cfgs[0].batch_size) if workers > 1 and len(set(specs)) > 1 else None
     parts = partition(cfgs, workers, cost)
+    raises = on_diverge == "raise"
+    here = parts[0]
     jobs = [
-        partial(_train_stack, [cfgs[i] for i in part], [models[i] for i in part], [specs[i] for i in part], part,
-                task, callbacks, on_diverge == "raise", k == 0)
-        for k, part in enumerate(parts)
+        partial(_train_stack, [cfgs[i] for i in here], [models[i] for i in here], [specs[i] for i in here], here,
+                task, callbacks, raises, True),
+        *(partial(_train_elsewhere, [cfgs[i] for i in part], part, raises) for part in parts[1:]),
     ]  # fmt: skip
     done = run_side_by_side(jobs, progress)
     errors = [e for part in done for e in part.errors]
@@ -396,6 +388,18 @@ def _train_stack(
         params = None if here else [p.detach().clone() for p in model.parameters()]
         networks.append((history[: last[i], i].tolist(), last[i], stopped, metrics, params))
     return _Part(seconds, networks, [], stacked if here else None)
+
+
+def _train_elsewhere(
+    cfgs: Sequence[TrainConfig], positions: Sequence[int], raises: bool, report: Report, stop: Stop
+) -> _Part:
+    """:func:`_train_stack` in a worker process: the task and the initial weights are built there from the
+    configs (the same bits as here: :func:`~actlab.training.build_model` draws from the config's seed), so
+    that only the configs cross to the worker."""
+    task = make_task(cfgs[0])
+    models = [build_model(c, task) for c in cfgs]
+    specs = [layer_specs(c) for c in cfgs]
+    return _train_stack(cfgs, models, specs, positions, task, (), raises, False, report, stop)
 
 
 class _LastStep(Callback):
