@@ -38,6 +38,7 @@ import torch
 from torch import Tensor, nn
 
 from actlab.callbacks import Callback
+from actlab.diagnostics import rules
 from actlab.errors import ActlabError
 from actlab.evaluation import EVAL_POINTS, EVAL_SEEDS, evaluate
 from actlab.model import MLP
@@ -135,8 +136,9 @@ def train_many(
         on_diverge: ``"raise"``: an :class:`~actlab.errors.ActlabError` like :func:`actlab.train` when a
             loss becomes NaN or infinite. ``"keep"``: freeze that network, train the others on, and return
             it with NaN metrics and ``diverged_step`` set (what a comparison wants).
-        workers: processes per group (this one and ``workers - 1`` forked children, Linux only; one
-            elsewhere), each training whole chunks of its networks on one PyTorch intra-op thread
+        workers: processes per group (this one and ``workers - 1`` worker processes, Linux only; one
+            elsewhere; the workers come from a clean process, never from a fork of this one, see
+            :mod:`actlab.workers`), each training whole chunks of its networks on one PyTorch intra-op thread
             (PyTorch's setting is restored afterwards); ``None``: this process alone with PyTorch's setting
             as it is. Workers never wait for each other between operations, unlike PyTorch's own intra-op
             threads (on a busy machine every parallel op waits for a descheduled OpenMP thread: 2 intra-op
@@ -436,21 +438,10 @@ def _alone(
 # --- dead units -------------------------------------------------------------------------------------------
 
 
-@torch.no_grad()
 def dead_fraction(model: MLP, task: Task, points: int = EVAL_POINTS) -> float:
-    """The fraction of hidden units that are never active on the interpolation points of
-    :mod:`actlab.evaluation`: a unit is dead when, on every point, its output is exactly 0 *and* the
-    activation's slope there is 0 (no signal passes forward, no gradient backward; the same rule as
-    :mod:`actlab.diagnostics`). ReLU units with ``z <= 0`` everywhere are dead; a sigmoid unit is not
-    (its slope is small but never 0)."""
+    """The fraction of hidden units that are dead on the interpolation points of :mod:`actlab.evaluation`
+    (:func:`actlab.diagnostics.rules.dead_fraction`: they fire on none of them, output and slope exactly
+    0). ReLU units with ``z <= 0`` everywhere are dead; a sigmoid unit is not (its slope is small but not
+    0) unless both underflow to 0 everywhere."""
     x, _ = task.sample(points, torch.Generator().manual_seed(EVAL_SEEDS["interp"]), "interp")
-    h = x.to(next(model.parameters()).dtype)
-    dead = total = 0
-    for layer, act in zip(model.linears(), model.activations(), strict=False):
-        z = layer(h)
-        h = act(z)
-        slope = act.derivative(z)  # type: ignore[operator]
-        never = ((h == 0) & (slope == 0)).all(dim=0)  # (width,)
-        dead += int(never.sum())
-        total += never.numel()
-    return dead / total if total else 0.0
+    return rules.dead_fraction(model, x)
