@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -206,10 +207,31 @@ def test_measured_cost_is_the_best_of_3_timed_steps_per_network(monkeypatch: pyt
 
 
 def test_cores_in_a_cgroup_cpu_quota() -> None:
-    from actlab.vectorized import MAX_DEFAULT_WORKERS, cores_in_cpu_max, default_workers
+    from actlab.vectorized import cores_in_cpu_max
 
     assert cores_in_cpu_max("200000 100000\n") == 2
     assert cores_in_cpu_max("50000 100000") == 1  # half a core still runs one worker
     assert cores_in_cpu_max("max 100000") is None
     assert cores_in_cpu_max("") is None and cores_in_cpu_max("1 0") is None
-    assert 1 <= default_workers() <= MAX_DEFAULT_WORKERS
+
+
+@pytest.mark.parametrize(
+    ("cores", "cpu_max", "workers"),
+    [(16, "200000 100000", 2), (3, None, 3), (32, "max 100000", 8), (4, "50000 100000", 1), (1, "800000 100000", 1)],
+)
+def test_default_workers_are_the_cores_within_the_quota_and_at_most_8(
+    cores: int, cpu_max: str | None, workers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import actlab.vectorized
+    from actlab.vectorized import MAX_DEFAULT_WORKERS, default_workers
+
+    assert MAX_DEFAULT_WORKERS == 8
+    monkeypatch.setattr(os, "process_cpu_count", lambda: cores, raising=False)  # Python 3.13+'s count
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))  # the count before 3.13
+    quota = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        quota.write_text(cpu_max + "\n")
+    monkeypatch.setattr(actlab.vectorized, "CPU_MAX", str(quota))  # a missing file: no quota
+    assert default_workers() == workers
