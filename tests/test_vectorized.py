@@ -15,6 +15,19 @@ from actlab.model import MLP
 from actlab.tasks import get_task
 from actlab.training import TrainConfig, TrainResult, make_task, train
 from actlab.vectorized import RTOL, batches, chunkable, dead_fraction, group_key, train_many
+from actlab.workers import Report, Stop, can_fork, run_side_by_side
+
+
+def _nothing(report: Report, stop: Stop) -> None:
+    pass
+
+
+@pytest.fixture(scope="module", autouse=True)
+def worker_factory_running() -> None:
+    """Start the worker factory and wait for it, so that train_many(workers=N) really trains in workers here
+    (while the factory starts, train_many trains the workers' share itself)."""
+    if can_fork():
+        run_side_by_side([_nothing, _nothing])
 
 
 def assert_same_run(many: TrainResult, alone: TrainResult) -> None:

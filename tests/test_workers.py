@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from actlab.errors import ActlabError
-from actlab.workers import FORK, Report, Stop, can_fork, run_side_by_side
+from actlab.workers import FORK, Report, Stop, can_fork, prepare, run_side_by_side
 
 pytestmark = pytest.mark.skipif(not FORK, reason="worker processes are used on Linux only")
 
@@ -110,7 +110,9 @@ def test_a_job_that_cannot_cross_to_a_worker_is_refused_before_anything_starts()
 
 
 def _slow(pid_file: Path, report: Report, stop: Stop) -> None:
-    pid_file.write_text(str(os.getpid()))
+    partial_file = pid_file.with_suffix(".partial")
+    partial_file.write_text(str(os.getpid()))
+    partial_file.rename(pid_file)  # it appears whole
     while not stop():
         report(1)
         time.sleep(0.001)
@@ -161,6 +163,47 @@ def test_workers_die_with_the_caller(tmp_path: Path) -> None:
     while not _gone(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _gone(pid)
+
+
+def _logged(log: Path, report: Report, stop: Stop) -> int:
+    with log.open("a") as file:
+        file.write(f"{os.getpid()}\n")
+    return os.getpid()
+
+
+def test_a_job_whose_worker_has_not_begun_runs_here_when_this_process_is_done(tmp_path: Path) -> None:
+    (tmp_path / "slow_to_import.py").write_text("import time\ntime.sleep(1.0)\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        prepare(["slow_to_import"])  # the factory is busy importing for a second: no worker starts before
+        log = tmp_path / "log"
+        seen: list[int] = []
+        results = run_side_by_side([partial(_counting, "a", 2), partial(_logged, log)], seen.append, take_over=True)
+        assert results[1] == os.getpid() and sum(seen) == 2  # job 1 ran here, its progress relayed
+        # once the factory is free, its next worker runs; the cancelled one before it never ran its job
+        (_, worker) = run_side_by_side([partial(_counting, "b", 0), partial(_logged, log)])
+        assert worker != os.getpid() and log.read_text().split() == [str(os.getpid()), str(worker)]
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def _after(marker: Path, report: Report, stop: Stop) -> int:
+    deadline = time.monotonic() + WAIT
+    while not marker.exists() and time.monotonic() < deadline:
+        report(0)  # this process answers the worker's "ready" while it relays
+        time.sleep(0.01)
+    return os.getpid()
+
+
+def _begins(marker: Path, report: Report, stop: Stop) -> int:
+    marker.touch()
+    return os.getpid()
+
+
+def test_a_job_whose_worker_has_begun_is_left_to_it(tmp_path: Path) -> None:
+    marker = tmp_path / "begun"
+    here, there = run_side_by_side([partial(_after, marker), partial(_begins, marker)], take_over=True)
+    assert here == os.getpid() and there != os.getpid()
 
 
 def test_no_workers_from_a_daemonic_process() -> None:

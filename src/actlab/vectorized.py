@@ -255,7 +255,7 @@ def _train_group(
                 task, callbacks, raises, True),
         *(partial(_train_elsewhere, [cfgs[i] for i in part], part, raises) for part in parts[1:]),
     ]  # fmt: skip
-    done = run_side_by_side(jobs, progress)
+    done = run_side_by_side(jobs, progress, take_over=True)  # a late worker factory never makes it slower
     errors = [e for part in done for e in part.errors]
     if errors:
         raise min(errors, key=lambda e: e[:2])[2]

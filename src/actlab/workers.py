@@ -77,23 +77,36 @@ def prepare(modules: Iterable[str] = ()) -> None:
         _factory().send(set(modules))
 
 
-def run_side_by_side(jobs: Sequence[Callable[[Report, Stop], T]], progress: Report | None = None) -> list[T]:
-    """Each job's return value, in order: ``jobs[0]`` runs here, the others in worker processes."""
+def run_side_by_side(
+    jobs: Sequence[Callable[[Report, Stop], T]], progress: Report | None = None, take_over: bool = False
+) -> list[T]:
+    """Each job's return value, in order: ``jobs[0]`` runs here, the others in worker processes.
+
+    With ``take_over``, once ``jobs[0]`` is done this process also runs every other job whose worker process
+    has not started yet (while the worker factory still starts, say) rather than wait for that worker: then
+    workers never make the whole much slower than one process, only faster. A worker then begins its job
+    only when this process says so (at ``jobs[0]``'s next progress report, or when it is done), so that no
+    job ever runs twice.
+    """
     report: Report = progress or (lambda _: None)
     pickled = [_pickled(job) for job in jobs[1:]]  # a job that cannot cross fails before anything starts
     modules = {m for job in jobs[1:] if (m := _module_of(job)) != "__main__"}
     children: list[_Child[T]] = []
     try:
         for data in pickled:
-            children.append(_Child(data, modules))
+            children.append(_Child(data, modules, wait_for_go=take_over))
 
         def relay(done: int) -> None:
             report(done)
             for child in children:
                 child.drain(report)
 
-        first = jobs[0](relay, lambda: False)
-        waiting = list(children)
+        first = jobs[0](relay, _never)
+        for job, child in zip(jobs[1:], children, strict=True):
+            child.drain(report)
+            if take_over and child.cancel(unless_started=True):
+                child.value = job(relay, _never)
+        waiting = [c for c in children if c.value is c.EMPTY]
         while waiting:  # whichever worker has something to say: none may block on a full socket meanwhile
             for connection in wait([c.connection for c in waiting]):
                 child = next(c for c in waiting if c.connection is connection)
@@ -103,6 +116,10 @@ def run_side_by_side(jobs: Sequence[Callable[[Report, Stop], T]], progress: Repo
     finally:
         for child in children:
             child.close()
+
+
+def _never() -> bool:
+    return False
 
 
 def _pickled(job: Callable[..., Any]) -> bytes:
@@ -125,26 +142,41 @@ def _module_of(job: Callable[..., Any]) -> str:
 
 
 class _Child(Generic[T]):
-    """One worker running one job: this process's end of its socket, and what has arrived through it."""
+    """One worker running one job: this process's end of its socket, and what has arrived through it.
+
+    The conversation: this process sends the job; the worker says ``started`` (its pid) and, with the job
+    unpacked, ``ready``; this process says ``go`` (at once, or on ``ready`` with ``wait_for_go``; or
+    ``cancel`` instead, when it runs the job itself); the worker sends progress and then its result or its
+    error; the factory adds the worker's exit code.
+    """
 
     EMPTY: Any = object()  # the value until the worker's result has arrived
 
-    def __init__(self, job: bytes, modules: set[str]) -> None:
+    def __init__(self, job: bytes, modules: set[str], wait_for_go: bool) -> None:
         here, there = socket.socketpair()
         try:
             _factory().send(modules, there)
         finally:
             there.close()
         self.connection = Connection(here.detach())
-        self.value, self.pid, self.exitcode, self.ended = self.EMPTY, None, None, False
+        self.value, self.pid, self.exitcode = self.EMPTY, None, None
+        self.ended = self.begun = self.cancelled = False
         setup = (list(sys.path), os.getcwd(), dict(os.environ), torch.get_default_dtype())
         self.connection.send_bytes(pickle.dumps((setup, job)))
+        if not wait_for_go:  # the job is the worker's whatever happens: it begins as soon as it can
+            self.connection.send_bytes(pickle.dumps("go"))
+            self.begun = True
 
     def drain(self, report: Report) -> None:
         """Relay the messages that have arrived, the result included. A worker's error is raised here."""
+        if self.cancelled:
+            return
         while self.value is self.EMPTY and self._next():
             kind, payload = self._message
-            if kind == "progress":
+            if kind == "ready" and not self.begun:
+                self.connection.send_bytes(pickle.dumps("go"))
+                self.begun = True
+            elif kind == "progress":
                 report(payload)
             elif kind == "error":
                 raise payload
@@ -153,6 +185,15 @@ class _Child(Generic[T]):
         if self.value is self.EMPTY and self.ended:
             code = "unknown" if self.exitcode is None else self.exitcode
             raise RuntimeError(f"a training worker process ended without its results (exit code {code})")
+
+    def cancel(self, unless_started: bool = False) -> bool:
+        """Tell the worker not to begin its job, unless it has begun (or, with ``unless_started``, unless its
+        process has started: it is about to begin); whether it was cancelled."""
+        if not self.begun and self.value is self.EMPTY and not (unless_started and self.pid is not None):
+            with contextlib.suppress(OSError):  # the worker is gone already
+                self.connection.send_bytes(pickle.dumps("cancel"))
+            self.cancelled = True
+        return self.cancelled
 
     def _next(self, timeout: float | None = 0.0) -> bool:
         """Read one message into ``_message`` if one arrives within ``timeout``; note the worker's start
@@ -172,14 +213,16 @@ class _Child(Generic[T]):
         return True
 
     def close(self) -> None:
-        """Kill the worker unless its result has arrived, and wait until the factory has seen it end."""
+        """Stop the worker unless its result has arrived (cancel it, or kill it if it has begun), and wait
+        until the factory has seen it end. A worker not even forked yet is not waited for: it ends as soon
+        as it starts, on reading the cancel."""
         deadline = time.monotonic() + GONE_WAIT
-        killed = False
-        while not self.ended and time.monotonic() < deadline:
-            if not killed and self.value is self.EMPTY and self.pid is not None and self.exitcode is None:
+        kill = self.value is self.EMPTY and not self.ended and not self.cancel()
+        while not self.ended and not (self.cancelled and self.pid is None) and time.monotonic() < deadline:
+            if kill and self.pid is not None:  # (the pid may arrive only now)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self.pid, signal.SIGKILL)
-                killed = True
+                kill = False
             self._next(timeout=0.1)
         self.connection.close()
 
@@ -346,9 +389,19 @@ def _worker_main(fd: int) -> int:
 
     try:
         job = pickle.loads(job_data)
-        message = ("result", job(report, connection.poll))  # anything readable: the caller closed its end
-    except BaseException as error:  # every failure goes back to the caller
-        message = ("error", error)
+    except BaseException as error:  # a job this worker cannot rebuild (a module it cannot import)
+        message: tuple[str, Any] = ("error", error)
+    else:
+        try:
+            connection.send_bytes(pickle.dumps(("ready", None)))
+            if pickle.loads(connection.recv_bytes()) != "go":
+                return 0  # cancelled: the caller runs the job itself
+        except (EOFError, OSError):
+            return 0  # the caller is gone
+        try:
+            message = ("result", job(report, connection.poll))  # anything readable: the caller closed its end
+        except BaseException as error:  # every failure goes back to the caller
+            message = ("error", error)
     try:
         data = pickle.dumps(message)
         pickle.loads(data)  # an exception may pickle and still fail to load (a constructor with other arguments)
