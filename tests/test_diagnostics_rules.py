@@ -94,9 +94,13 @@ def test_a_unit_whose_output_is_always_0_but_whose_slope_is_not_is_alive() -> No
 
 
 def test_the_rule_on_hand_made_outputs() -> None:
-    y = torch.tensor([[0.0, 0.0, 0.0, float("nan")], [0.0, 3.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
-    slope = torch.tensor([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, -0.5, 0.0]])
-    assert rules.times_fired(y, None, (0,)).tolist() == [0, 1, 0, 0]  # NaN is not a firing
+    nan = float("nan")
+    y = torch.tensor([[0.0, 0.0, 0.0, nan], [0.0, 3.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])  # |y|: 3 inputs, 4 units
+    slope = torch.tensor([[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.5, 0.0]])  # |f'(z)|
+    assert rules.times_fired(y, None, (0,)).tolist() == [0, 1, 0, 0]  # a NaN is not a firing
     assert rules.times_fired(y, slope, (0,)).tolist() == [0, 1, 1, 0]
     assert rules.dead(rules.times_fired(y, slope, (0,))).tolist() == [True, False, False, True]
     assert rules.times_fired(torch.ones(2, 3, 5), None, (0, 2)).tolist() == [10, 10, 10]
+    many = torch.zeros(2**24 + 3, 2)  # beyond float32's exact integers: counted in float64
+    many[:, 1] = 1.0
+    assert rules.times_fired(many, None, (0,)).tolist() == [0, 2**24 + 3]

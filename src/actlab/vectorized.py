@@ -29,7 +29,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -226,6 +226,7 @@ class _Part:
     # stopped, metrics and, from a child, the final parameters (in this process the models hold them already)
     errors: list[tuple[int, int, ActlabError]]  # with on_diverge="raise": (step, position in the group, error)
     stacked: StackedMLP | None = None  # in this process only: what callbacks' on_train_end receives
+    process: int = field(default_factory=os.getpid)  # where it trained
 
 
 def _train_group(
@@ -259,7 +260,8 @@ def _train_group(
     errors = [e for part in done for e in part.errors]
     if errors:
         raise min(errors, key=lambda e: e[:2])[2]
-    seconds = max(part.seconds for part in done)  # the parts train side by side
+    local = sum(part.seconds for part in done if part.process == os.getpid())  # one after another
+    seconds = max([local, *(part.seconds for part in done if part.process != os.getpid())])  # side by side
     results: list[TrainResult] = [None] * len(cfgs)  # type: ignore[list-item]
     for positions, part in zip(parts, done, strict=True):
         for position, (history, steps, stopped, metrics, params) in zip(positions, part.networks, strict=True):
@@ -395,9 +397,9 @@ def _train_stack(
 def _train_elsewhere(
     cfgs: Sequence[TrainConfig], positions: Sequence[int], raises: bool, report: Report, stop: Stop
 ) -> _Part:
-    """:func:`_train_stack` in a worker process: the task and the initial weights are built there from the
+    """:func:`_train_stack` for a worker's share: the task and the initial weights are built from the
     configs (the same bits as here: :func:`~actlab.training.build_model` draws from the config's seed), so
-    that only the configs cross to the worker."""
+    that only the configs cross to the worker (or this process, when it takes a late worker's share over)."""
     task = make_task(cfgs[0])
     models = [build_model(c, task) for c in cfgs]
     specs = [layer_specs(c) for c in cfgs]

@@ -11,8 +11,9 @@ multiprocessing"), whatever ran the autograd (an earlier ``actlab.train``, a use
 are forked from a *factory*: a fresh interpreter that this process starts the first time it needs workers
 (:func:`prepare`), which imports PyTorch and the jobs' modules and then only forks on request. A worker
 therefore starts in milliseconds, with PyTorch imported, from a process that has never run autograd. The
-factory costs one interpreter start and ``import torch`` once per process (BENCHMARKS.md);
-:func:`prepare` starts it early, so that it boots while the caller does other work. It lives as long as this
+factory costs one interpreter start and ``import torch`` once per process (BENCHMARKS.md):
+:func:`prepare` starts it early, so that it boots while the caller does other work, and with ``take_over``
+the caller does a late worker's share itself rather than wait for it. The factory lives as long as this
 process: when this process dies, the factory kills its workers and exits.
 
 A job is called as ``job(report, stop)``: ``report(n)`` tells the caller's progress callback that ``n``
@@ -24,7 +25,8 @@ directory, environment variables and default dtype as they are when it starts, a
 intra-op thread. It sends its progress and then its job's return value (which must pickle), or its error,
 through a socket of its own; an error that cannot be rebuilt here arrives as a ``RuntimeError`` with its
 text. A worker ignores Ctrl-C, which this process handles by killing it; if this process's own job fails or
-is interrupted, the workers are killed, and :func:`run_side_by_side` returns only once every worker is gone.
+is interrupted, the workers are killed, and :func:`run_side_by_side` returns only once every worker it
+started is gone (one the factory has not forked yet ends as soon as it starts).
 Workers are used on Linux only (:data:`FORK`), never from a daemonic process (:func:`can_fork`).
 """
 
