@@ -1,26 +1,33 @@
 """The vectorized trainer against the one-by-one loop: the same 128 networks trained both ways in one run.
 
-128 networks = 8 activations x 16 seeds, two hidden layers of 32, batch 256, task ``add``, Adam. Both ways
-run the training loop of the same configs for the same number of steps (evaluation excluded, as in
-``TrainResult.seconds``):
+128 networks = 8 activations x 16 seeds, two hidden layers of 32, batch 256, task ``add``, Adam, the same
+configs and steps both ways. Every figure is the **wall-clock time of whole calls**, what a user waits: model
+building, training and evaluation on both sides, and for ``train_many`` also the grouping, the cost
+calibration, the workers' start and the transfer of their results:
 
 * one by one: ``actlab.train`` on each config in turn (a plain PyTorch loop: ``nn.Linear`` layers,
-  ``torch.optim.Adam``, one batch per step), with 1 and with all of PyTorch's intra-op threads: the faster
-  is the baseline;
-* vectorized: ``actlab.train_many`` on all 128 at once, with 1 worker and with one worker process per core.
+  ``torch.optim.Adam``, one batch per step), once with ``TrainConfig.threads=1`` (its default) and once with
+  ``threads`` = all of PyTorch's intra-op threads (``train`` sets the count for its run); the faster of the two
+  is the baseline, and the printout says which;
+* vectorized: one ``actlab.train_many`` call on all 128, with 1 worker and with one worker process per core,
+  the worker factory already running (as for every call after a process's first);
+* cold: the same ``train_many`` call as the first thing a fresh process does (``--cold``): its worker
+  factory starts during the call, as on a user's first ``actlab compare``; and the factory's start alone (a
+  fresh process, to the first worker's answer).
 
-It prints model-steps per second for each and their ratios, and the vectorized trainer's achieved GFLOP/s
-as a fraction of this machine's large-matmul GFLOP/s (a 2048 x 2048 float32 matmul on all cores, measured
-in the same run), at width 32 and at width 128. FLOPs counted per network and step, for ``B`` examples and
-a layer of ``n_in x n_out``: forward ``2·B·n_in·n_out``, weight gradient the same, input gradient the same
-except for the first layer (whose input needs none); activations, loss and the optimizer are not counted.
-``--per-activation`` adds, per activation, microseconds per network-step both ways (one thread each): what
-each activation's own kernels cost when the framework overhead is gone.
+It prints seconds and the ratios to the baseline, and the vectorized trainer's achieved GFLOP/s (from the
+wall-clock time) as a fraction of this machine's large-matmul GFLOP/s (a 2048 x 2048 float32 matmul on all
+cores, measured in the same run), at width 32 and at width 128. FLOPs counted per network and step, for
+``B`` examples and a layer of ``n_in x n_out``: forward ``2·B·n_in·n_out``, weight gradient the same, input
+gradient the same except for the first layer (whose input needs none); activations, loss, the optimizer and
+evaluation are not counted. ``--per-activation`` adds, per activation, microseconds per network-step of the
+training loop alone both ways (``TrainResult.seconds``, one thread each): what each activation's own kernels
+cost when the framework overhead is gone.
 
 Timing on a shared machine: each figure is the best of ``--repeats`` rounds (noise only ever adds time),
 and the rounds of the ways alternate so that all see the same load.
 
-    python benchmarks/bench_vectorized.py            # the full run (about two minutes on 2 idle cores)
+    python benchmarks/bench_vectorized.py            # the full run (several minutes on 2 cores)
     python benchmarks/bench_vectorized.py --quick    # a smoke run
 """
 
@@ -29,13 +36,18 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 import torch
 
+from actlab.threads import torch_threads
 from actlab.training import TrainConfig, train
-from actlab.vectorized import default_workers, intra_op_threads, train_many
+from actlab.vectorized import default_workers, train_many
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid", "identity")
 
@@ -69,14 +81,50 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 
 def one_by_one(cfgs: list[TrainConfig], threads: int) -> float:
-    """Training seconds of the plain loop with ``threads`` intra-op threads, summed over the networks."""
-    with intra_op_threads(threads):
-        return sum(train(c).seconds for c in cfgs)
+    """Wall-clock seconds of ``actlab.train`` on each config in turn (model building and evaluation
+    included), with ``threads`` intra-op threads: ``TrainConfig.threads``, which ``train`` sets for its run."""
+    with_threads = [replace(c, threads=threads) for c in cfgs]
+    return _timed(lambda: [train(c) for c in with_threads])
 
 
-def vectorized(cfgs: list[TrainConfig], workers: int = 1) -> float:
-    """Training seconds of the stacked run (each result holds its share)."""
-    return sum(r.seconds for r in train_many(cfgs, workers=workers))
+def vectorized(cfgs: list[TrainConfig], workers: int) -> float:
+    """Wall-clock seconds of one ``train_many`` call (everything it does, evaluation included)."""
+    return _timed(lambda: train_many(cfgs, workers=workers))
+
+
+def loop_seconds(cfgs: list[TrainConfig], workers: int | None = None) -> float:
+    """Seconds of the training loops alone (``TrainResult.seconds``, summed; evaluation and set-up left
+    out): one by one with ``workers=None``, else ``train_many`` with that many workers."""
+    results = [train(c) for c in cfgs] if workers is None else train_many(cfgs, workers=workers)
+    return sum(r.seconds for r in results)
+
+
+COLD = """
+import sys, time
+sys.path.insert(0, {here!r})
+from bench_vectorized import configs, noop
+from actlab.vectorized import train_many
+from actlab.workers import run_side_by_side
+width, steps, seeds, workers, acts = {args!r}
+start = time.perf_counter()
+if workers:
+    train_many(configs(width, steps, seeds, acts), workers=workers)
+else:  # the worker factory's start: to the first worker's answer
+    run_side_by_side([noop, noop])
+print(time.perf_counter() - start)
+"""
+
+
+def noop(report: object, stop: object) -> None:
+    """A job that does nothing (it times the worker factory's start)."""
+
+
+def cold(width: int, steps: int, seeds: int, workers: int, acts: tuple[str, ...]) -> float:
+    """Seconds of the first ``train_many`` call of a fresh process (``workers=0``: of the worker factory's
+    start alone), measured in that process; its interpreter start and imports are not counted."""
+    code = COLD.format(here=str(Path(__file__).parent), args=(width, steps, seeds, workers, acts))
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return float(out.split()[-1])
 
 
 def alternatives(width: int, seeds: int, steps: int, compile_too: bool) -> dict[str, float]:
@@ -131,7 +179,7 @@ def alternatives(width: int, seeds: int, steps: int, compile_too: bool) -> dict[
 
     ways = {"stacked_step": stacked_step, "autograd_baddbmm": autograd_step, "torch_func_vmap": vmap_step}
     figures: dict[str, float] = {}
-    with intra_op_threads(1):
+    with torch_threads(1):
         if compile_too:
             loss = torch.compile(autograd_loss)
 
@@ -150,13 +198,14 @@ def alternatives(width: int, seeds: int, steps: int, compile_too: bool) -> dict[
 
 
 def per_activation(steps: int, seeds: int, acts: tuple[str, ...], repeats: int) -> dict[str, dict[str, float]]:
-    """Per activation: microseconds per network-step one by one and vectorized, one thread each."""
+    """Per activation: microseconds per network-step of the training loop alone, one by one and vectorized
+    (one worker), one thread each."""
     out = {}
     for act in acts:
         cfgs = configs(32, steps, seeds, (act,))
         sample = cfgs[:4]  # one by one costs the same for every seed
-        alone = min(one_by_one(sample, 1) / len(sample) for _ in range(repeats))
-        stacked = min(vectorized(cfgs, 1) / len(cfgs) for _ in range(repeats))
+        alone = min(loop_seconds(sample) / len(sample) for _ in range(repeats))
+        stacked = min(loop_seconds(cfgs, 1) / len(cfgs) for _ in range(repeats))
         out[act] = {"one_by_one_us": alone / steps * 1e6, "vectorized_us": stacked / steps * 1e6}
     return out
 
@@ -166,59 +215,84 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=100, help="training steps per network")
     parser.add_argument("--seeds", type=int, default=16, help="seeds per activation (8 activations)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds; the best of each way is kept")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 seeds, 20 steps, 1 round")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 seeds, 20 steps, 1 round, --cold")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument("--workers", type=int, default=default_workers(),
-                        help="worker processes of the second vectorized run (default: this machine's cores)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="worker processes of the second vectorized run (default: this machine's cores)",
+    )
     parser.add_argument("--activations", default=",".join(ACTIVATIONS), help="comma-separated, 8 by default")
-    parser.add_argument("--per-activation", action="store_true",
-                        help="also time each activation alone, both ways (one thread each)")
-    parser.add_argument("--alternatives", action="store_true",
-                        help="also time autograd, torch.func vmap (with --compile: torch.compile) on tanh networks")
+    parser.add_argument(
+        "--per-activation", action="store_true", help="also time each activation alone, both ways (one thread each)"
+    )
+    parser.add_argument(
+        "--alternatives",
+        action="store_true",
+        help="also time autograd, torch.func vmap (with --compile: torch.compile) on tanh networks",
+    )
     parser.add_argument("--compile", action="store_true", help="with --alternatives: include torch.compile")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="also time train_many as a fresh process's first call, and the worker factory's start",
+    )
     args = parser.parse_args()
     if args.quick:
-        args.steps, args.seeds, args.repeats = 20, 2, 1
+        args.steps, args.seeds, args.repeats, args.cold = 20, 2, 1, True
 
     acts = tuple(a.strip() for a in args.activations.split(","))
     all_threads = torch.get_num_threads()
     peak = matmul_gflops()
     cfgs = configs(32, args.steps, args.seeds, acts)
     wide = configs(128, args.steps, args.seeds, acts)
-    train_many(cfgs[:: args.seeds][:2])  # warm-up: first calls pay one-off allocation and dispatch costs
+    warm = cfgs[:: args.seeds][:2]  # first calls pay one-off allocation and dispatch costs; the factory starts
+    train_many(warm, workers=args.workers)
     train(cfgs[0])
-    ways: dict[str, list[float]] = {}
-    runs = {
-        "one_by_one_1": lambda: one_by_one(cfgs, 1),
-        f"one_by_one_{all_threads}": lambda: one_by_one(cfgs, all_threads),
-        "vectorized_1": lambda: vectorized(cfgs, 1),
-        f"vectorized_{args.workers}": lambda: vectorized(cfgs, args.workers),
-        "wide_1": lambda: vectorized(wide, 1),
-        f"wide_{args.workers}": lambda: vectorized(wide, args.workers),
+    n = args.workers
+    runs: dict[str, Callable[[], float]] = {
+        "one_by_one_threads_1": lambda: one_by_one(cfgs, 1),
+        f"one_by_one_threads_{all_threads}": lambda: one_by_one(cfgs, all_threads),
+        "train_many_workers_1": lambda: vectorized(cfgs, 1),
+        f"train_many_workers_{n}": lambda: vectorized(cfgs, n),
+        "wide_workers_1": lambda: vectorized(wide, 1),
+        f"wide_workers_{n}": lambda: vectorized(wide, n),
     }
+    if args.cold:
+        runs |= {
+            "cold_train_many_workers_1": lambda: cold(32, args.steps, args.seeds, 1, acts),
+            f"cold_train_many_workers_{n}": lambda: cold(32, args.steps, args.seeds, n, acts),
+            "cold_worker_factory": lambda: cold(32, args.steps, args.seeds, 0, acts),
+        }
+    times: dict[str, list[float]] = {}
     for _ in range(args.repeats):
         for name, run in runs.items():
-            ways.setdefault(name, []).append(run())
+            times.setdefault(name, []).append(run())
+    seconds = {name: min(values) for name, values in times.items()}
+    baseline_name = min(("one_by_one_threads_1", f"one_by_one_threads_{all_threads}"), key=seconds.__getitem__)
+    baseline = seconds[baseline_name]
     model_steps = len(cfgs) * args.steps
-    rate = {name: model_steps / min(times) for name, times in ways.items()}
-    baseline = max(rate["one_by_one_1"], rate[f"one_by_one_{all_threads}"])
-    flops = {"vectorized": flops_per_model_step(32), "wide": flops_per_model_step(128)}
+    flops = {"train_many": flops_per_model_step(32), "wide": flops_per_model_step(128)}
     figures: dict[str, object] = {
         "networks": len(cfgs),
         "activations": list(acts),
         "steps": args.steps,
         "repeats": args.repeats,
-        "workers": args.workers,
+        "workers": n,
+        "threads": all_threads,
         "matmul_gflops": peak,
-        "one_by_one_model_steps_per_s": baseline,
-        **{f"{name}_model_steps_per_s": value for name, value in rate.items()},
+        "baseline": baseline_name,
+        **{f"{name}_s": value for name, value in seconds.items()},
     }
-    for n in sorted({1, args.workers}):
-        figures[f"speedup_{n}"] = rate[f"vectorized_{n}"] / baseline
-        for kind in ("vectorized", "wide"):
-            gflops = rate[f"{kind}_{n}"] * flops[kind] / 1e9
-            figures[f"{kind}_gflops_{n}"] = gflops
-            figures[f"{kind}_fraction_of_matmul_{n}"] = gflops / peak
+    for k in sorted({1, n}):
+        for prefix in ("", "cold_"):
+            if f"{prefix}train_many_workers_{k}" in seconds:
+                figures[f"{prefix}speedup_{k}"] = baseline / seconds[f"{prefix}train_many_workers_{k}"]
+        for kind in ("train_many", "wide"):
+            gflops = model_steps * flops[kind] / seconds[f"{kind}_workers_{k}"] / 1e9
+            figures[f"{kind}_gflops_{k}"] = gflops
+            figures[f"{kind}_fraction_of_matmul_{k}"] = gflops / peak
     if args.per_activation:
         figures["per_activation"] = per_activation(args.steps, args.seeds, acts, args.repeats)
     if args.alternatives:
@@ -227,32 +301,50 @@ def main() -> None:
         json.dump(figures, sys.stdout, indent=2)
         print()
         return
-    _print(figures, rate, acts, args, all_threads)
+    _print(figures, acts, args)
 
 
-def _print(
-    figures: dict, rate: dict[str, float], acts: tuple[str, ...], args: argparse.Namespace, all_threads: int  # type: ignore[type-arg]
-) -> None:
-    print(f"{figures['networks']} networks ({len(acts)} activations x {args.seeds} seeds: {', '.join(acts)}), 2 hidden "
-          f"layers, batch 256, add, Adam, {args.steps} steps; best of {args.repeats} rounds")
-    print(f"large matmul (2048², float32, {all_threads} threads)      {figures['matmul_gflops']:8.1f} GFLOP/s")
-    for n in sorted({1, all_threads}):
-        mark = "  <- baseline" if rate[f"one_by_one_{n}"] == figures["one_by_one_model_steps_per_s"] else ""
-        print(f"width 32, one by one (train), {n} thread(s)      {rate[f'one_by_one_{n}']:8.0f} model-steps/s{mark}")
-    for n in sorted({1, args.workers}):
-        print(f"width 32, vectorized (train_many), {n} worker(s) {rate[f'vectorized_{n}']:8.0f} model-steps/s  "
-              f"{figures[f'speedup_{n}']:5.1f}x  {figures[f'vectorized_gflops_{n}']:6.1f} GFLOP/s = "
-              f"{figures[f'vectorized_fraction_of_matmul_{n}']:5.1%} of matmul")
-    for n in sorted({1, args.workers}):
-        print(f"width 128, vectorized, {n} worker(s)             {rate[f'wide_{n}']:8.0f} model-steps/s         "
-              f"{figures[f'wide_gflops_{n}']:6.1f} GFLOP/s = {figures[f'wide_fraction_of_matmul_{n}']:5.1%} of matmul")
+def _print(figures: dict, acts: tuple[str, ...], args: argparse.Namespace) -> None:  # type: ignore[type-arg]
+    n, threads = figures["workers"], figures["threads"]
+    print(
+        f"{figures['networks']} networks ({len(acts)} activations x {args.seeds} seeds: {', '.join(acts)}), "
+        f"2 hidden layers, batch 256, add, Adam, {args.steps} steps; wall-clock seconds of whole calls "
+        f"(model building and evaluation included), best of {args.repeats} rounds"
+    )
+    print(f"{f'large matmul (2048², float32, {threads} threads)':62s} {figures['matmul_gflops']:8.1f} GFLOP/s")
+
+    def gflops(kind: str, k: int) -> str:
+        return (
+            f"{figures[f'{kind}_gflops_{k}']:6.1f} GFLOP/s = {figures[f'{kind}_fraction_of_matmul_{k}']:5.1%} of matmul"
+        )
+
+    for k in sorted({1, threads}):
+        key = f"one_by_one_threads_{k}"
+        mark = "   <- baseline" if key == figures["baseline"] else ""
+        print(f"{f'width 32, one by one: train() per config, threads={k}':62s} {figures[f'{key}_s']:8.2f} s{mark}")
+    for prefix, where in (("", "factory running"), ("cold_", "fresh process")):
+        for k in sorted({1, n}):
+            if f"{prefix}train_many_workers_{k}_s" in figures:
+                label = f"width 32, train_many, {k} worker(s), {where}"
+                rate = "" if prefix else gflops("train_many", k)
+                speedup = figures[f"{prefix}speedup_{k}"]
+                print(f"{label:62s} {figures[f'{prefix}train_many_workers_{k}_s']:8.2f} s  {speedup:5.1f}x  {rate}")
+    if "cold_worker_factory_s" in figures:
+        label = "worker factory start (fresh process, to the first answer)"
+        print(f"{label:62s} {figures['cold_worker_factory_s']:8.2f} s")
+    for k in sorted({1, n}):
+        label = f"width 128, train_many, {k} worker(s), factory running"
+        print(f"{label:62s} {figures[f'wide_workers_{k}_s']:8.2f} s         {gflops('wide', k)}")
     for act, us in figures.get("per_activation", {}).items():
-        print(f"  {act:12s} one by one {us['one_by_one_us']:6.0f} us/step   vectorized {us['vectorized_us']:6.1f} "
-              f"us/network-step   {us['one_by_one_us'] / us['vectorized_us']:5.1f}x (1 thread each)")
+        print(
+            f"  {act:12s} training loop only: one by one {us['one_by_one_us']:6.0f} us/step   vectorized "
+            f"{us['vectorized_us']:6.1f} us/network-step   {us['one_by_one_us'] / us['vectorized_us']:5.1f}x "
+            "(1 thread each)"
+        )
     for key, value in figures.items():
         if key.endswith("_model_steps_per_s") and key.startswith(("stacked_", "autograd_", "torch_")):
-            print(f"{8 * args.seeds} tanh networks, width 32, 1 thread: {key.removesuffix('_model_steps_per_s'):16s} "
-                  f"{value:8.0f} model-steps/s")
+            name = key.removesuffix("_model_steps_per_s")
+            print(f"{8 * args.seeds} tanh networks, width 32, 1 thread: {name:16s} {value:8.0f} model-steps/s")
     if "compile_seconds" in figures:
         print(f"torch.compile: first step (compilation) {figures['compile_seconds']:.1f} s")
 

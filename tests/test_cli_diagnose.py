@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from actlab import rundir, training
+from actlab.diagnostics import tensorboard
+
 MODELS = """
 import torch
 from torch import nn
@@ -95,8 +98,6 @@ def test_given_inputs_and_targets(cli, models: Path, tmp_path: Path) -> None:
 
 
 def test_run_folder_saved_by_training(cli, tmp_path: Path) -> None:
-    rundir = pytest.importorskip("actlab.rundir")
-    training = pytest.importorskip("actlab.training")
     folder = rundir.save_run(training.train(training.TrainConfig(steps=30, hidden=[8, 8])), tmp_path / "run")
     r = cli("diagnose", str(folder), "--samples", "500", "--json")
     assert r.code == 0, r.err
@@ -171,15 +172,13 @@ def one_line_error(r) -> str:
 
 @pytest.fixture
 def run_folder(tmp_path: Path) -> Path:
-    rundir = pytest.importorskip("actlab.rundir")
-    training = pytest.importorskip("actlab.training")
     return rundir.save_run(training.train(training.TrainConfig(steps=10, hidden=[8, 8])), tmp_path / "run")
 
 
 def test_run_folder_errors_are_one_line(cli, run_folder: Path, tmp_path: Path) -> None:
     afile = tmp_path / "afile.txt"
     afile.write_text("not a folder")
-    if pytest.importorskip("actlab.diagnostics.tensorboard").available():
+    if tensorboard.available():
         r = cli("diagnose", str(run_folder), "--tensorboard", str(afile))
         assert one_line_error(r) == (
             f"cannot write TensorBoard logs to {afile}: it is a file; give a new or existing folder"

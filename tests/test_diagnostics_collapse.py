@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from actlab.diagnostics import born_dead_fraction, born_dead_table, is_collapsed
+from actlab.diagnostics import born_dead_fraction, born_dead_table, diagnose, is_collapsed
 from actlab.errors import ActlabError
 from actlab.model import MLP
 
@@ -20,13 +20,32 @@ def test_a_network_with_a_dead_layer_is_collapsed_exactly() -> None:
     assert is_collapsed(net, x, tol=0.0)
 
 
+def spread_network(spread: float, level: float) -> MLP:
+    """Outputs ``level`` at input 0 and ``level · (1 + spread)`` at input 1 (float64, identity hidden unit):
+    a relative spread of ``spread / (1 + spread)``."""
+    return MLP.from_weights([[[1.0]], [[spread * level]]], [[0.0], [level]], "identity", dtype=torch.float64)
+
+
+TWO_INPUTS = torch.tensor([[0.0], [1.0]], dtype=torch.float64)
+
+
+# The tolerance is 1e-6 of the output's magnitude: spreads on both sides of it, and between 1e-6 and 1e-4
+# (a tolerance loosened 100x would call those collapsed), at two magnitudes (the scale is relative).
+@pytest.mark.parametrize("spread, collapsed", [(1e-7, True), (9e-7, True), (2e-6, False), (1e-5, False), (9e-5, False)])
+@pytest.mark.parametrize("level", [1.0, 1000.0])
+def test_collapsed_means_a_relative_output_spread_of_at_most_1e_6(spread: float, collapsed: bool, level: float) -> None:
+    net = spread_network(spread, level)
+    assert net(TWO_INPUTS).flatten().tolist() == pytest.approx([level, level * (1 + spread)], rel=1e-15)
+    assert is_collapsed(net, TWO_INPUTS) is collapsed  # the default tolerance
+    report = diagnose(net, TWO_INPUTS, backward=False)  # the Monitor's, from its Thresholds
+    assert report.collapsed is collapsed
+    assert ("collapsed" in [v.code for v in report.verdicts]) is collapsed
+    assert report.output_spread == pytest.approx(spread / (1 + spread), rel=1e-9)
+
+
 def test_relative_tolerance() -> None:
-    net = nn.Linear(1, 1).double()
-    with torch.no_grad():
-        net.weight.fill_(1e-9)
-        net.bias.fill_(1.0)
-    x = torch.tensor([[0.0], [1.0]], dtype=torch.float64)
-    assert is_collapsed(net, x) and not is_collapsed(net, x, tol=0.0)
+    net = spread_network(1e-9, 1.0)
+    assert is_collapsed(net, TWO_INPUTS) and not is_collapsed(net, TWO_INPUTS, tol=0.0)
 
 
 def test_collapse_needs_two_inputs() -> None:

@@ -123,11 +123,28 @@ def test_layer_gradient_norm_and_update_ratio_of_one_sgd_step() -> None:
         assert layer.update_ratio == pytest.approx(0.1 * g.norm().item() / w.norm().item(), rel=1e-5)
 
 
+def gradient_norms(net: nn.Module, x: torch.Tensor, batch_size: int) -> list[float]:
+    """Each weight layer's gradient norm of ``net(batch).sum()``, averaged over the batches, by autograd."""
+    layers = [m for m in net.modules() if isinstance(m, nn.Linear)]
+    norms = torch.zeros(len(layers), dtype=torch.float64)
+    batches = x.split(batch_size)
+    for batch in batches:
+        net.zero_grad()
+        net(batch).sum().backward()
+        norms += torch.tensor([layer.weight.grad.norm().item() for layer in layers], dtype=torch.float64)
+    net.zero_grad()
+    return (norms / len(batches)).tolist()
+
+
+def total(out: torch.Tensor) -> torch.Tensor:
+    return out.sum()
+
+
 def test_no_update_ratio_without_an_optimizer_step() -> None:
-    net = relu_layer([])
-    report = diagnose(net, torch.randn(64, 4), batch_size=16)
+    net, x = relu_layer([]), torch.randn(64, 4)
+    report = diagnose(net, x, batch_size=16, loss=total)
     assert report.layers[0].update_ratio is None
-    assert report.layers[0].grad_norm is not None
+    assert [layer.grad_norm for layer in report.layers] == pytest.approx(gradient_norms(net, x, 16), rel=1e-6)
 
 
 def test_collapsed_network_is_detected_and_live_one_is_not() -> None:
@@ -183,10 +200,11 @@ def test_monitor_needs_a_module() -> None:
 
 
 def test_lazy_modules_get_their_layers_after_the_first_forward() -> None:
-    net = nn.Sequential(nn.LazyLinear(5), nn.ReLU(), nn.LazyLinear(1))
-    report = diagnose(net, torch.randn(40, 3), batch_size=10)
-    assert [x.name for x in report.layers] == ["0", "2"]
-    assert all(x.grad_norm is not None for x in report.layers)
+    net, x = nn.Sequential(nn.LazyLinear(5), nn.ReLU(), nn.LazyLinear(1)), torch.randn(40, 3)
+    report = diagnose(net, x, batch_size=10, loss=total)
+    assert [layer.name for layer in report.layers] == ["0", "2"]
+    # every batch's gradient counted, the first one's included (taken before the weights existed)
+    assert [layer.grad_norm for layer in report.layers] == pytest.approx(gradient_norms(net, x, 10), rel=1e-6)
     assert report.site("1").units == 5
 
 

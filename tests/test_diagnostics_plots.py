@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 import torch
 from torch import nn
@@ -9,6 +11,7 @@ from torch import nn
 from actlab.diagnostics import TrainingTracker, diagnose
 from actlab.diagnostics.plots import report_figure, save, training_figure
 from actlab.errors import ActlabError
+from test_diagnostics_tracker import float32, scalars
 
 
 def report():
@@ -39,8 +42,10 @@ def test_training_figure_draws_one_curve_per_site_and_layer(tmp_path) -> None:
     dead, _, grads = fig.axes
     assert list(dead.lines[0].get_ydata()) == [0.1, 0.2, 0.3]
     assert len(grads.lines) == 2 and grads.get_yscale() == "log"
-    save(fig, tmp_path / "curves.svg")
-    assert (tmp_path / "curves.svg").stat().st_size > 0
+    width, height = fig.get_size_inches()
+    svg = ElementTree.parse(save(fig, tmp_path / "curves.svg")).getroot()
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"  # a whole SVG document, of the figure's size in points
+    assert (svg.get("width"), svg.get("height")) == (f"{width * 72:g}pt", f"{height * 72:g}pt")
 
 
 def test_training_figure_from_a_real_tracker(tmp_path) -> None:
@@ -63,8 +68,12 @@ def test_tensorboard_report_scalars(tmp_path) -> None:
     pytest.importorskip("torch.utils.tensorboard")
     from actlab.diagnostics.tensorboard import write_report
 
-    write_report(report(), tmp_path)
-    assert any(p.name.startswith("events.out.tfevents") for p in tmp_path.iterdir())
+    r = report()
+    write_report(r, tmp_path, step=7)
+    logged = scalars(tmp_path)
+    assert logged["collapsed"] == [(7, 0.0)]
+    assert logged["site/3/saturation"] == [(7, float32(r.site("3").saturation))]
+    assert logged["layer/0/grad_norm"] == [(7, float32(r.layers[0].grad_norm))]
 
 
 def test_tensorboard_report_without_the_package(tmp_path, monkeypatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,6 +13,7 @@ from torch import nn
 from actlab.callbacks import Callback
 from actlab.diagnostics import TrainingTracker
 from actlab.errors import ActlabError
+from actlab.training import TrainConfig, train
 from test_diagnostics_sites import assert_no_hooks
 
 
@@ -40,39 +42,52 @@ def train_loop(model: nn.Module, steps: int, callbacks: list[Callback], lr: floa
         cb.on_train_end(model, None)
 
 
+class LayerSpy(Callback):
+    """Each weight layer's gradient norm and update ratio, and the loss, at the given steps, measured
+    directly on the model (another path than the tracker's hooks)."""
+
+    def __init__(self, steps: set[int]) -> None:
+        self.steps = steps
+        self.grad: dict[tuple[int, str], float] = {}
+        self.ratio: dict[tuple[int, str], float] = {}
+        self.loss: dict[int, float] = {}
+        self.before: dict[str, torch.Tensor] = {}
+
+    @staticmethod
+    def layers(model: nn.Module) -> list[tuple[str, nn.Linear]]:
+        return [(name, m) for name, m in model.named_children() if isinstance(m, nn.Linear)]
+
+    def on_before_step(self, step: int, model: nn.Module) -> None:
+        if step in self.steps:
+            for name, layer in self.layers(model):
+                assert layer.weight.grad is not None
+                self.grad[step, name] = layer.weight.grad.norm().item()
+                self.before[name] = layer.weight.detach().clone()
+
+    def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
+        if step in self.steps:
+            self.loss[step] = loss
+            for name, layer in self.layers(model):
+                before = self.before[name]
+                self.ratio[step, name] = ((layer.weight - before).norm() / before.norm()).item()
+
+
 def test_records_every_nth_step_with_per_site_and_per_layer_values() -> None:
-    model = net()
+    model, spy = net(), LayerSpy({4, 8})
     tracker = TrainingTracker(model, every=4)
-    train_loop(model, 10, [tracker])
+    train_loop(model, 10, [spy, tracker])
     history = tracker.history()
     assert [h["step"] for h in history] == [4, 8]
     record = history[0]
     assert list(record["sites"]) == ["1", "3"] and list(record["layers"]) == ["0", "2", "4"]
     assert set(record["sites"]["1"]) == {"dead", "dead_fraction", "sparsity", "near_zero", "saturation",
                                          "post_std", "grad_norm"}  # fmt: skip
-    assert all(v["update_ratio"] > 0 and v["grad_norm"] > 0 for v in record["layers"].values())
+    for h in history:  # every layer's values are those of its recorded step
+        assert h["loss"] == spy.loss[h["step"]]
+        for name, values in h["layers"].items():
+            assert values["grad_norm"] == pytest.approx(spy.grad[h["step"], name], rel=1e-6)
+            assert values["update_ratio"] == pytest.approx(spy.ratio[h["step"], name], rel=1e-5)
     assert json.loads(json.dumps(history)) == history  # plain JSON types
-
-
-def test_values_are_those_of_the_recorded_step() -> None:
-    class Spy(Callback):
-        def on_before_step(self, step: int, model: nn.Module) -> None:
-            if step == 3:
-                self.grad = model[0].weight.grad.norm().item()
-                self.before = model[0].weight.detach().clone()
-
-        def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
-            if step == 3:
-                self.loss = loss
-                self.ratio = ((model[0].weight - self.before).norm() / self.before.norm()).item()
-
-    model, spy = net(), Spy()
-    tracker = TrainingTracker(model, every=3)
-    train_loop(model, 3, [spy, tracker])
-    (record,) = tracker.history()
-    assert record["loss"] == spy.loss
-    assert record["layers"]["0"]["grad_norm"] == pytest.approx(spy.grad, rel=1e-6)
-    assert record["layers"]["0"]["update_ratio"] == pytest.approx(spy.ratio, rel=1e-5)
 
 
 def test_dead_units_are_counted_on_the_recorded_batch() -> None:
@@ -107,19 +122,36 @@ def test_every_must_be_a_positive_whole_number(every: object) -> None:
 
 
 def test_the_arithmetic_trainer_fills_its_result_with_the_history() -> None:
-    training = pytest.importorskip("actlab.training")
-    result = training.train(training.TrainConfig(steps=12, track_every=4, hidden=[8, 8]))
+    result = train(TrainConfig(steps=12, track_every=4, hidden=[8, 8]))
     assert [h["step"] for h in result.diagnostics] == [4, 8, 12]
     assert set(result.diagnostics[0]["sites"]) == {"act1", "act2"}
     assert_no_hooks(result.model)
 
 
-def test_tensorboard_scalars_when_tensorboard_is_installed(tmp_path) -> None:
+def test_tensorboard_scalars_when_tensorboard_is_installed(tmp_path: Path) -> None:
     pytest.importorskip("torch.utils.tensorboard")
     model = net()
     tracker = TrainingTracker(model, every=2, log_dir=tmp_path)
     train_loop(model, 4, [tracker])
-    assert any(p.name.startswith("events.out.tfevents") for p in tmp_path.iterdir())
+    logged = scalars(tmp_path)
+    history = tracker.history()
+    assert logged["loss"] == [(h["step"], float32(h["loss"])) for h in history]
+    assert logged["site/1/dead_fraction"] == [(h["step"], float32(h["sites"]["1"]["dead_fraction"])) for h in history]
+    assert logged["layer/2/grad_norm"] == [(h["step"], float32(h["layers"]["2"]["grad_norm"])) for h in history]
+
+
+def float32(value: float) -> float:
+    """``value`` as TensorBoard stores it."""
+    return torch.tensor(value, dtype=torch.float32).item()
+
+
+def scalars(log_dir: Path) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar written under ``log_dir``, read back with TensorBoard's own reader: tag -> (step, value)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(log_dir))
+    events.Reload()
+    return {tag: [(e.step, e.value) for e in events.Scalars(tag)] for tag in events.Tags()["scalars"]}
 
 
 def test_tensorboard_without_the_package_is_a_clear_error(tmp_path, monkeypatch) -> None:

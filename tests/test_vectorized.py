@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -13,6 +15,19 @@ from actlab.model import MLP
 from actlab.tasks import get_task
 from actlab.training import TrainConfig, TrainResult, make_task, train
 from actlab.vectorized import RTOL, batches, chunkable, dead_fraction, group_key, train_many
+from actlab.workers import Report, Stop, can_fork, run_side_by_side
+
+
+def _nothing(report: Report, stop: Stop) -> None:
+    pass
+
+
+@pytest.fixture(scope="module", autouse=True)
+def worker_factory_running() -> None:
+    """Start the worker factory and wait for it, so that train_many(workers=N) really trains in workers here
+    (while the factory starts, train_many trains the workers' share itself)."""
+    if can_fork():
+        run_side_by_side([_nothing, _nothing])
 
 
 def assert_same_run(many: TrainResult, alone: TrainResult) -> None:
@@ -123,6 +138,17 @@ def test_worker_processes_give_each_network_the_same_run() -> None:
         assert all(torch.equal(p, q) for p, q in zip(a.model.parameters(), b.model.parameters(), strict=True))
 
 
+def test_train_then_workers_in_one_process() -> None:
+    # autograd has run here (actlab.train) before the workers start: on a machine with a GPU a forked
+    # child of this process could not run autograd (see test_workers for the mechanism on any machine)
+    configs = [TrainConfig(activation=act, seed=seed, hidden=[6], steps=20, batch_size=8)
+               for act in ("relu", "softsign") for seed in range(2)]  # fmt: skip
+    alone = train(configs[0])
+    one, four = train_many(configs, workers=1), train_many(configs, workers=4)
+    assert [r.history for r in one] == [r.history for r in four]  # bit for bit
+    assert_same_run(four[0], alone)
+
+
 def test_a_network_does_not_depend_on_the_networks_beside_it() -> None:
     configs = [TrainConfig(activation=act, seed=seed, hidden=[7, 5], steps=60, batch_size=13)
                for act in ("relu", "tanh", "gelu", "elu", "sigmoid") for seed in range(5)]  # fmt: skip
@@ -132,20 +158,28 @@ def test_a_network_does_not_depend_on_the_networks_beside_it() -> None:
         assert [r.history for r in together if r.config.activation == act] == [r.history for r in alone]
 
 
+def diverged_at(error: ActlabError) -> int:
+    """The step an :func:`actlab.train` divergence error names."""
+    found = re.search(r"at step (\d+):", str(error))
+    assert found, str(error)
+    return int(found.group(1))
+
+
 def test_worker_processes_raise_the_earliest_divergence_like_train() -> None:
     good = [TrainConfig(optimizer="sgd", lr=1e-3, seed=s, hidden=[8], steps=50, batch_size=16) for s in (1, 2)]
-    bad = [TrainConfig(optimizer="sgd", lr=lr, seed=0, hidden=[8], steps=50, batch_size=16, activation=act)
-           for lr, act in ((5.0, "relu"), (50.0, "silu"))]  # fmt: skip
+    late = TrainConfig(optimizer="sgd", lr=5.0, seed=0, hidden=[8], steps=50, batch_size=16, activation="relu")
+    # lr 1e38: step 1's update sends every parameter with a gradient to about ±1e38·g or ±inf, so step 2's
+    # loss overflows float32 (max 3.4e38). This network sorts last (silu) yet diverges first.
+    early = TrainConfig(optimizer="sgd", lr=1e38, seed=0, hidden=[8], steps=50, batch_size=16, activation="silu")
     errors = []
-    for config in bad:
+    for config in (late, early):
         with pytest.raises(ActlabError) as err:
             train(config)
         errors.append(err.value)
-    assert "at step 4:" in str(errors[0]) and "at step 3:" in str(errors[1])  # silu's is first, though it sorts last
-    first = errors[1]
+    assert diverged_at(errors[1]) == 2 < diverged_at(errors[0])
     with pytest.raises(ActlabError) as many_err:
-        train_many([*good, *bad], workers=2)
-    assert str(many_err.value) == str(first)
+        train_many([*good, late, early], workers=2)
+    assert str(many_err.value) == str(errors[1])
 
 
 def test_partition_splits_whole_chunks_evenly() -> None:
@@ -169,23 +203,48 @@ def test_partition_balances_by_cost_when_given() -> None:
     assert partition(configs, 2) == [list(range(16)) + list(range(32, 48)), list(range(16, 32)) + list(range(48, 64))]
 
 
-def test_measured_cost_times_every_activation_of_the_group() -> None:
+def test_measured_cost_is_the_best_of_3_timed_steps_per_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import actlab.vectorized
     from actlab.vectorized import layer_specs, measured_cost
 
     configs = [TrainConfig(activation=a, hidden=[8], batch_size=16, seed=s) for a in ("relu", "elu") for s in (0, 1)]
     task = make_task(configs[0])
     models = [MLP(2, [8], 1, c.activation) for c in configs]
+    clock = iter([0.3, 0.1, 0.2, 0.9, 0.6, 0.7])  # seconds of the 3 timed steps of relu, then of elu
+    monkeypatch.setattr(actlab.vectorized, "_timed", lambda fn: (fn(), next(clock))[1])
     cost = measured_cost(models, [layer_specs(c) for c in configs], task, 16)
-    assert cost(("relu",)) > 0 and cost(("elu",)) > 0
+    assert (cost(("relu",)), cost(("elu",))) == (0.1 / 2, 0.6 / 2)  # best of 3, per network (2 of each)
+    assert next(clock, None) is None
     with pytest.raises(KeyError):
         cost(("tanh",))
 
 
 def test_cores_in_a_cgroup_cpu_quota() -> None:
-    from actlab.vectorized import MAX_DEFAULT_WORKERS, cores_in_cpu_max, default_workers
+    from actlab.vectorized import cores_in_cpu_max
 
     assert cores_in_cpu_max("200000 100000\n") == 2
     assert cores_in_cpu_max("50000 100000") == 1  # half a core still runs one worker
     assert cores_in_cpu_max("max 100000") is None
     assert cores_in_cpu_max("") is None and cores_in_cpu_max("1 0") is None
-    assert 1 <= default_workers() <= MAX_DEFAULT_WORKERS
+
+
+@pytest.mark.parametrize(
+    ("cores", "cpu_max", "workers"),
+    [(16, "200000 100000", 2), (3, None, 3), (32, "max 100000", 8), (4, "50000 100000", 1), (1, "800000 100000", 1)],
+)
+def test_default_workers_are_the_cores_within_the_quota_and_at_most_8(
+    cores: int, cpu_max: str | None, workers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import actlab.vectorized
+    from actlab.vectorized import MAX_DEFAULT_WORKERS, default_workers
+
+    assert MAX_DEFAULT_WORKERS == 8
+    monkeypatch.setattr(os, "process_cpu_count", lambda: cores, raising=False)  # Python 3.13+'s count
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))  # the count before 3.13
+    quota = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        quota.write_text(cpu_max + "\n")
+    monkeypatch.setattr(actlab.vectorized, "CPU_MAX", str(quota))  # a missing file: no quota
+    assert default_workers() == workers

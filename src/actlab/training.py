@@ -26,7 +26,6 @@ The same config on the same machine gives the identical loss curve, bit for bit 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import time
@@ -45,6 +44,7 @@ from actlab.init import check_bias, check_scheme
 from actlab.model import MLP
 from actlab.modules import get
 from actlab.tasks import Task, get_task
+from actlab.threads import torch_threads
 
 BATCH_SEED_OFFSET = 1_000_003  # batches come from seed + this, so they never share draws with the init
 OPTIMIZERS = ("adam", "sgd")
@@ -227,21 +227,6 @@ def train(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainResul
     config.validate()
     with torch_threads(config.threads):
         return _train(config, callbacks)
-
-
-@contextlib.contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run the block with ``n`` intra-op threads, then restore the previous count.
-
-    Why: a batch of 128 through 16-wide layers is far less work than waking a second thread; on 2 busy
-    cores 1000 default steps took 0.8 s with one thread and 8.8 s with two (measured).
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _train(config: TrainConfig, callbacks: Sequence[Callback]) -> TrainResult:

@@ -29,8 +29,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ import torch
 from torch import Tensor, nn
 
 from actlab.callbacks import Callback
+from actlab.diagnostics import rules
 from actlab.errors import ActlabError
 from actlab.evaluation import EVAL_POINTS, EVAL_SEEDS, evaluate
 from actlab.model import MLP
@@ -46,6 +46,7 @@ from actlab.modules import get
 from actlab.stacked import StackedMLP, StackedStep, chunk_bounds, networks_per_chunk
 from actlab.stacked_optim import StackedAdam, StackedSGD
 from actlab.tasks import Task
+from actlab.threads import torch_threads
 from actlab.training import (
     BATCH_SEED_OFFSET,
     TrainConfig,
@@ -56,7 +57,7 @@ from actlab.training import (
     make_task,
     train,
 )
-from actlab.workers import Report, Stop, can_fork, run_side_by_side
+from actlab.workers import Report, Stop, can_fork, prepare, run_side_by_side
 
 RTOL = 1e-4  # vectorized vs alone: loss curves agree to this (relative) over the tested runs (float32)
 DATA_CHUNK_BYTES = 16 * 2**20  # training batches are drawn this many bytes at a time (see _batches)
@@ -135,8 +136,9 @@ def train_many(
         on_diverge: ``"raise"``: an :class:`~actlab.errors.ActlabError` like :func:`actlab.train` when a
             loss becomes NaN or infinite. ``"keep"``: freeze that network, train the others on, and return
             it with NaN metrics and ``diverged_step`` set (what a comparison wants).
-        workers: processes per group (this one and ``workers - 1`` forked children, Linux only; one
-            elsewhere), each training whole chunks of its networks on one PyTorch intra-op thread
+        workers: processes per group (this one and ``workers - 1`` worker processes, Linux only; one
+            elsewhere; the workers come from a clean process, never from a fork of this one, see
+            :mod:`actlab.workers`), each training whole chunks of its networks on one PyTorch intra-op thread
             (PyTorch's setting is restored afterwards); ``None``: this process alone with PyTorch's setting
             as it is. Workers never wait for each other between operations, unlike PyTorch's own intra-op
             threads (on a busy machine every parallel op waits for a descheduled OpenMP thread: 2 intra-op
@@ -147,20 +149,8 @@ def train_many(
         raise ValueError(f"on_diverge must be 'raise' or 'keep', not {on_diverge!r}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    with intra_op_threads(None if workers is None else 1):
+    with torch_threads(None if workers is None else 1):
         return _train_many(configs, callbacks, progress, on_diverge, workers)
-
-
-@contextmanager
-def intra_op_threads(threads: int | None) -> Iterator[None]:
-    """``torch.set_num_threads(threads)`` for the duration (``None``: unchanged)."""
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _train_many(
@@ -236,6 +226,7 @@ class _Part:
     # stopped, metrics and, from a child, the final parameters (in this process the models hold them already)
     errors: list[tuple[int, int, ActlabError]]  # with on_diverge="raise": (step, position in the group, error)
     stacked: StackedMLP | None = None  # in this process only: what callbacks' on_train_end receives
+    process: int = field(default_factory=os.getpid)  # where it trained
 
 
 def _train_group(
@@ -250,22 +241,27 @@ def _train_group(
     ``configs``."""
     order = sorted(range(len(configs)), key=lambda i: layer_specs(configs[i]))
     cfgs = [configs[i] for i in order]
+    workers = 1 if callbacks or workers is None or not can_fork() else workers
+    if workers > 1:
+        prepare([__name__])  # the worker factory boots (or imports this module) while the models are built
     task = make_task(cfgs[0])
     models = [build_model(c, task) for c in cfgs]
     specs = [layer_specs(c) for c in cfgs]
-    workers = 1 if callbacks or workers is None or not can_fork() else workers
     cost = measured_cost(models, specs, task, cfgs[0].batch_size) if workers > 1 and len(set(specs)) > 1 else None
     parts = partition(cfgs, workers, cost)
+    raises = on_diverge == "raise"
+    here = parts[0]
     jobs = [
-        partial(_train_stack, [cfgs[i] for i in part], [models[i] for i in part], [specs[i] for i in part], part,
-                task, callbacks, on_diverge == "raise", k == 0)
-        for k, part in enumerate(parts)
+        partial(_train_stack, [cfgs[i] for i in here], [models[i] for i in here], [specs[i] for i in here], here,
+                task, callbacks, raises, True),
+        *(partial(_train_elsewhere, [cfgs[i] for i in part], part, raises) for part in parts[1:]),
     ]  # fmt: skip
-    done = run_side_by_side(jobs, progress)
+    done = run_side_by_side(jobs, progress, take_over=True)  # a late worker factory never makes it slower
     errors = [e for part in done for e in part.errors]
     if errors:
         raise min(errors, key=lambda e: e[:2])[2]
-    seconds = max(part.seconds for part in done)  # the parts train side by side
+    local = sum(part.seconds for part in done if part.process == os.getpid())  # one after another
+    seconds = max([local, *(part.seconds for part in done if part.process != os.getpid())])  # side by side
     results: list[TrainResult] = [None] * len(cfgs)  # type: ignore[list-item]
     for positions, part in zip(parts, done, strict=True):
         for position, (history, steps, stopped, metrics, params) in zip(positions, part.networks, strict=True):
@@ -398,6 +394,18 @@ def _train_stack(
     return _Part(seconds, networks, [], stacked if here else None)
 
 
+def _train_elsewhere(
+    cfgs: Sequence[TrainConfig], positions: Sequence[int], raises: bool, report: Report, stop: Stop
+) -> _Part:
+    """:func:`_train_stack` for a worker's share: the task and the initial weights are built from the
+    configs (the same bits as here: :func:`~actlab.training.build_model` draws from the config's seed), so
+    that only the configs cross to the worker (or this process, when it takes a late worker's share over)."""
+    task = make_task(cfgs[0])
+    models = [build_model(c, task) for c in cfgs]
+    specs = [layer_specs(c) for c in cfgs]
+    return _train_stack(cfgs, models, specs, positions, task, (), raises, False, report, stop)
+
+
 class _LastStep(Callback):
     def __init__(self) -> None:
         self.step, self.history = 0, []
@@ -432,21 +440,10 @@ def _alone(
 # --- dead units -------------------------------------------------------------------------------------------
 
 
-@torch.no_grad()
 def dead_fraction(model: MLP, task: Task, points: int = EVAL_POINTS) -> float:
-    """The fraction of hidden units that are never active on the interpolation points of
-    :mod:`actlab.evaluation`: a unit is dead when, on every point, its output is exactly 0 *and* the
-    activation's slope there is 0 (no signal passes forward, no gradient backward; the same rule as
-    :mod:`actlab.diagnostics`). ReLU units with ``z <= 0`` everywhere are dead; a sigmoid unit is not
-    (its slope is small but never 0)."""
+    """The fraction of hidden units that are dead on the interpolation points of :mod:`actlab.evaluation`
+    (:func:`actlab.diagnostics.rules.dead_fraction`: they fire on none of them, output and slope exactly
+    0). ReLU units with ``z <= 0`` everywhere are dead; a sigmoid unit is not (its slope is small but not
+    0) unless both underflow to 0 everywhere."""
     x, _ = task.sample(points, torch.Generator().manual_seed(EVAL_SEEDS["interp"]), "interp")
-    h = x.to(next(model.parameters()).dtype)
-    dead = total = 0
-    for layer, act in zip(model.linears(), model.activations(), strict=False):
-        z = layer(h)
-        h = act(z)
-        slope = act.derivative(z)  # type: ignore[operator]
-        never = ((h == 0) & (slope == 0)).all(dim=0)  # (width,)
-        dead += int(never.sum())
-        total += never.numel()
-    return dead / total if total else 0.0
+    return rules.dead_fraction(model, x)

@@ -17,13 +17,15 @@ from torch import Tensor, nn
 
 from actlab.diagnostics.limits import MAX_SEEDS, check_values
 from actlab.diagnostics.stats import OutputSpread, first_tensor
+from actlab.diagnostics.verdicts import Thresholds
 from actlab.errors import ActlabError
 
 
-def is_collapsed(model: nn.Module, inputs: Tensor, *, tol: float = 1e-6) -> bool:
+def is_collapsed(model: nn.Module, inputs: Tensor, *, tol: float = Thresholds.collapse) -> bool:
     """True when ``model``'s output is the same for every row of ``inputs``: the Monitor's test (every
-    output element's spread at most ``tol`` times its magnitude), without instrumenting the sites.
-    ``tol=0`` asks for an exactly constant output."""
+    output element's spread at most ``tol`` times its magnitude; by default the Monitor's own tolerance,
+    :attr:`Thresholds.collapse`), without instrumenting the sites. ``tol=0`` asks for an exactly constant
+    output."""
     if inputs.dim() == 0 or inputs.shape[0] < 2:
         raise ActlabError("collapse needs at least two inputs (rows of the input tensor)")
     with torch.no_grad():

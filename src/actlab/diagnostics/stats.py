@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from actlab.diagnostics.rules import count, dead, times_fired
 from actlab.diagnostics.sites import SiteKind, unit_dim
 
 
@@ -49,8 +50,8 @@ class SiteStats:
     """Everything the Monitor accumulates for one site.
 
     ``zeros[u]`` counts outputs exactly 0, ``near_zero[u]`` outputs with |y| <= near_zero, ``saturated[u]``
-    inputs with |f'(z)| < saturation_threshold, and ``active[u]`` is True once unit ``u`` produced a
-    non-zero output or a non-zero slope (a unit never active is dead).
+    inputs with |f'(z)| < saturation_threshold, and ``active[u]`` is True once unit ``u`` has fired
+    (:mod:`actlab.diagnostics.rules`: a unit that never fired is dead).
     """
 
     name: str
@@ -84,7 +85,8 @@ class SiteStats:
         """One forward call: pre-activation ``z`` and output ``y`` (same shape, detached).
 
         Counts are sums of ``sign(·)`` rather than of boolean masks: on CPU a comparison into a bool
-        tensor and its reduction cost some five times more than ``sign`` and a float sum.
+        tensor and its reduction cost some five times more than ``sign`` and a float sum. Dead units follow
+        :mod:`actlab.diagnostics.rules`.
         """
         if y.dim() < 2:  # an unbatched vector, or a scalar: one sample
             z, y = z.reshape(1, -1), y.reshape(1, -1)
@@ -93,16 +95,15 @@ class SiteStats:
         n = y.numel() // self.units
         self._to(y.device)
         magnitude = y if self.kind.nonnegative else y.abs()
-        nonzero = _count(magnitude.sign(), reduce, n)
-        self.zeros += n - nonzero
-        self.near_zero += n - _count((magnitude - near_zero).clamp_(min=0.0).sign(), reduce, n)  # |y| > eps
+        fired = times_fired(magnitude, None, reduce)  # outputs not exactly 0
+        self.zeros += n - fired
+        self.near_zero += n - count((magnitude - near_zero).clamp_(min=0.0).sign(), reduce)  # |y| > eps
         if self.kind.needs_derivative:
             slope = self.kind.derivative(z).abs()
-            self.active |= _count((magnitude + slope).sign(), reduce, n) > 0  # output or slope non-zero
+            fired = times_fired(magnitude, slope, reduce)  # output or slope not exactly 0
             if self.kind.measures_saturation:
                 self.saturated += (slope < saturation_threshold).sum(reduce)
-        else:
-            self.active |= nonzero > 0
+        self.active |= ~dead(fired)
         self.pre.add(z)
         self.post.add(y)
         self.samples += n
@@ -135,13 +136,6 @@ class SiteStats:
     @property
     def grad_norm(self) -> float | None:
         return float(self.grad_norm_sum) / self.backward_calls if self.backward_calls else None
-
-
-def _count(signs: Tensor, reduce: tuple[int, ...], n: int) -> Tensor:
-    """Per-unit sums of a tensor of 0s and 1s, as exact integers (NaN, from a diverged model, counts 0)."""
-    fast = signs.dtype == torch.float64 or (signs.dtype == torch.float32 and n <= 2**24)  # exact up to 2**24
-    exact = signs.dtype if fast else torch.float64
-    return signs.sum(reduce, dtype=exact).nan_to_num_(0.0).to(torch.int64)
 
 
 @dataclass

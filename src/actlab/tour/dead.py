@@ -2,8 +2,8 @@
 
 Both activations train under identical conditions (same seeds, so the same initial weights and the same
 batches). The count over training comes from :class:`actlab.diagnostics.TrainingTracker` (units that
-never fired on a recorded training batch); the counts at the start and the end come from
-:func:`actlab.diagnose` over a large sample of the training distribution, the stricter test.
+never fired on a recorded training batch); the counts at the start and the end come from the same rule
+(:mod:`actlab.diagnostics.rules`) over a large sample of the training distribution, the stricter test.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import replace
 
 import torch
 
-from actlab.diagnostics import diagnose
+from actlab.diagnostics import rules
+from actlab.model import MLP
 from actlab.stats import estimate
 from actlab.tour import findings as f
 from actlab.tour import verdicts as v
@@ -28,11 +29,10 @@ from actlab.training import TrainConfig, build_model, make_task, train
 PROBE_INPUTS = 4096  # inputs of the training distribution on which "never fires" is decided
 
 
-def dead_fraction(model: torch.nn.Module, config: TrainConfig) -> float:
+def dead_fraction(model: MLP, config: TrainConfig) -> float:
     """Share of hidden units that never fire (zero output and zero slope) on the training distribution."""
     x, _ = make_task(config).sample(PROBE_INPUTS, torch.Generator().manual_seed(10_000 + config.seed), "train")
-    report = diagnose(model, x, backward=False)
-    return sum(s.dead for s in report.sites) / sum(s.units for s in report.sites)
+    return rules.dead_fraction(model, x)
 
 
 def mean_or_missing(values: Sequence[float | None]) -> float | None:
