@@ -74,8 +74,7 @@ def save_run(result: TrainResult, path: Path | str) -> Path:
     target = Path(path)
     if target.exists() and not (target.is_dir() and (is_run(target) or not any(target.iterdir()))):
         raise ActlabError(f"{target} exists and is not an actlab run folder; choose another --out")
-    if not target.parent.is_dir():
-        raise ActlabError(f"cannot write {target}: folder {target.parent} does not exist (create it first)")
+    target.parent.mkdir(parents=True, exist_ok=True)  # as users expect of `--out runs/x` on a fresh clone
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         _json(tmp / MARKER, {"format": FORMAT, "version": VERSION, "actlab": _version(),
