@@ -26,10 +26,11 @@ What is checked per command
   * exactly, line by line modulo trailing whitespace: error output, and the catalog commands (``actlab show``,
     ``list``, ``demo``, ``tasks``), which compute nothing that depends on the machine.
   * every other output holds trained numbers or timings, which differ between CPUs and torch builds, so its
-    structure is checked: in both texts every number (and every hex hash) becomes ``#`` and every run of
-    box-drawing rules one character, then the texts are cut at whitespace; the token sequences must be equal,
-    where ``...`` in the README stands for any tokens (the README abridges long output with it). Column widths
-    and line wrapping therefore do not matter, but a missing row, a changed word or an extra ``±`` do.
+    structure is checked: in both texts every number (and every hex hash) becomes ``#``, every run of
+    box-drawing rules one character, and all whitespace is dropped; the results must be equal, where ``...`` in
+    the README stands for anything (the README abridges long output with it). Column widths and line wrapping
+    (also inside Chinese text, which has no spaces to wrap at) do not matter; a missing row, a changed word, an
+    extra column or an extra ``±`` do.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,29 +160,28 @@ def masked(text: str) -> str:
     return BOX_RULE.sub(lambda m: m[0][0], NUMBER.sub("#", HEX_HASH.sub("#", text)))
 
 
-def tokens(text: str) -> list[str]:
-    return masked(text).split()
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", masked(text))
 
 
 def same_structure(expected: str, got: str) -> bool:
-    """Equal token sequences after masking; ``...`` in ``expected`` matches any tokens."""
-    pieces = [" ".join(tokens(piece)) for piece in masked(expected).split("...")]
-    pattern = r"(?:\s.*?)?\s?".join(re.escape(piece) for piece in pieces)
-    return re.fullmatch(pattern, " ".join(tokens(got)), flags=re.DOTALL) is not None
+    """Equal texts once numbers are masked and whitespace is dropped; ``...`` in ``expected`` matches anything."""
+    pattern = ".*?".join(re.escape(squeezed(piece)) for piece in masked(expected).split("..."))
+    return re.fullmatch(pattern, squeezed(got), flags=re.DOTALL) is not None
 
 
 def structure_diff(expected: str, got: str) -> str:
-    """A unified diff of the two texts with numbers masked, one token-normalised line per output line."""
+    """A unified diff of the two texts with numbers masked and spaces collapsed, line by line."""
+
     def norm(text: str) -> list[str]:
-        return [" ".join(tokens(ln)) for ln in text.splitlines() if ln.strip()]
+        return [" ".join(masked(ln).split()) for ln in text.splitlines() if ln.strip()]
 
     return "\n".join(difflib.unified_diff(norm(expected), norm(got), "README (masked)", "got (masked)", lineterm=""))
 
 
 def mismatch(where: str, what: str, expected: str, got: str, detail: str = "") -> str:
-    return (
-        f"{where}: {what}\n--- expected (README) ---\n{expected}\n--- got ---\n{got}"
-        + (f"\n--- difference ---\n{detail}" if detail else "")
+    return f"{where}: {what}\n--- expected (README) ---\n{expected}\n--- got ---\n{got}" + (
+        f"\n--- difference ---\n{detail}" if detail else ""
     )
 
 
@@ -209,17 +208,19 @@ class Sandbox:
     scripts: Path
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    base = tmp_path_factory.mktemp("readme")
+def make_sandbox(base: Path) -> Sandbox:
+    """A copy of the repository's files under ``base``/repo, and the environment the blocks run in."""
     root, bin_dir, scripts = base / "repo", base / "bin", base / "scripts"
     for folder in (root, bin_dir, scripts):
         folder.mkdir()
     for name in repository_files():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, root / name)
-    for name, body in (("actlab", f'exec "{sys.executable}" -m actlab "$@"'), ("python", f'exec "{sys.executable}" "$@"')):
-        wrapper = bin_dir / name
+    for name, body in (
+        ("actlab", f'exec "{sys.executable}" -m actlab "$@"'),
+        ("python", f'exec "{sys.executable}" "$@"'),
+    ):
+        wrapper = bin_dir / name  # a script, not a link: a link to a venv's python would not find its venv
         wrapper.write_text(f"#!/usr/bin/env bash\n{body}\n")
         wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     env = {key: value for key, value in os.environ.items() if key not in ("ACTLAB_DB", "COLUMNS", "LINES")}
@@ -228,7 +229,12 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])]),
         PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", COLUMNS="120", NO_COLOR="1", TERM="dumb",
     )  # fmt: skip
-    yield Sandbox(root, env, files_under(root), scripts)
+    return Sandbox(root, env, files_under(root), scripts)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
+    return make_sandbox(tmp_path_factory.mktemp("readme"))
 
 
 def run_shell(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str]:
@@ -241,6 +247,10 @@ def run_shell(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str
 # 4. Running the blocks ------------------------------------------------------------------------------------
 
 
+def fail(message: str) -> None:
+    pytest.fail(message, pytrace=False)  # the message says it all: which block, which line, expected vs got
+
+
 def check_command(sandbox: Sandbox, command: Command) -> None:
     where = f"README.md line {command.line}: $ {command.text}"
     done = run_shell(sandbox, command.text)
@@ -248,17 +258,15 @@ def check_command(sandbox: Sandbox, command: Command) -> None:
     allowed = {2} if command.expects_error else {0}
     if command.text.startswith("timeout "):
         allowed.add(124)
-    assert done.returncode in allowed, mismatch(where, f"exit status {done.returncode}, want {allowed}", expected, done.stdout)
+    if done.returncode not in allowed:
+        fail(mismatch(where, f"exit status {done.returncode}, want {sorted(allowed)}", expected, done.stdout))
     if command.is_exact:
-        assert exact_lines(done.stdout) == exact_lines(expected), mismatch(
-            where, "output differs (compared exactly)", expected, done.stdout,
-            "\n".join(difflib.unified_diff(exact_lines(expected), exact_lines(done.stdout), "README", "got", lineterm="")),
-        )  # fmt: skip
-    else:
-        assert same_structure(expected, done.stdout), mismatch(
-            where, "output differs in structure (numbers masked as #, `...` matches anything)",
-            expected, done.stdout, structure_diff(expected, done.stdout),
-        )  # fmt: skip
+        if exact_lines(done.stdout) != exact_lines(expected):
+            diff = difflib.unified_diff(exact_lines(expected), exact_lines(done.stdout), "README", "got", lineterm="")
+            fail(mismatch(where, "output differs (compared exactly)", expected, done.stdout, "\n".join(diff)))
+    elif not same_structure(expected, done.stdout):
+        fail(mismatch(where, "output differs in structure (numbers masked as #, `...` matches anything)",
+                      expected, done.stdout, structure_diff(expected, done.stdout)))  # fmt: skip
 
 
 def check_doctest(sandbox: Sandbox, block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -266,9 +274,9 @@ def check_doctest(sandbox: Sandbox, block: Block, monkeypatch: pytest.MonkeyPatc
     text = "\n".join(block.lines) + "\n"
     test = doctest.DocTestParser().get_doctest(text, {"__name__": "readme"}, block.id, str(README), block.line - 1)
     report: list[str] = []
-    runner = doctest.DocTestRunner(optionflags=doctest.REPORT_NDIFF)
-    result = runner.run(test, out=report.append, clear_globs=True)
-    assert result.failed == 0, f"README.md line {block.line}: doctest failed\n" + "".join(report)
+    result = doctest.DocTestRunner().run(test, out=report.append, clear_globs=True)
+    if result.failed:
+        fail(f"README.md line {block.line}: doctest failed\n" + "".join(report))
 
 
 def check_script(sandbox: Sandbox, block: Block) -> None:
@@ -276,16 +284,17 @@ def check_script(sandbox: Sandbox, block: Block) -> None:
     script.write_text("\n" * (block.line - 1) + "\n".join(block.lines) + "\n")  # tracebacks give README lines
     done = run_shell(sandbox, f'python "{script}"')
     where = f"README.md line {block.line}: the python block ({len(block.lines)} lines)"
-    assert done.returncode == 0, f"{where} failed (traceback lines are README lines)\n{done.stdout}"
+    if done.returncode != 0:
+        fail(f"{where} failed (its traceback's line numbers are README.md's)\n{done.stdout}")
     if block.next_lang == "text":
         expected = "\n".join(block.next_lines)
-        assert same_structure(expected, done.stdout), mismatch(
-            where, "its output differs from the ```text block after it (numbers masked as #)",
-            expected, done.stdout, structure_diff(expected, done.stdout),
-        )  # fmt: skip
+        if not same_structure(expected, done.stdout):
+            fail(mismatch(where, "its output differs from the ```text block after it (numbers masked as #)",
+                          expected, done.stdout, structure_diff(expected, done.stdout)))  # fmt: skip
 
 
-BLOCKS = [b for b in parse_blocks(README.read_text(encoding="utf-8")) if b.lang in RUN_LANGUAGES]
+ALL_BLOCKS = parse_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = [b for b in ALL_BLOCKS if b.lang in RUN_LANGUAGES]
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
@@ -299,6 +308,22 @@ def test_readme_block(block: Block, sandbox: Sandbox, monkeypatch: pytest.Monkey
         check_script(sandbox, block)
 
 
+def test_readme_shows_commands_only_in_blocks_that_run() -> None:
+    """A block showing `$ ` commands is ```console (run here) or ```bash (not run, for a stated reason)."""
+    hidden = [f"line {b.line} (```{b.lang})" for b in ALL_BLOCKS
+              if b.lang not in ("console", "bash") and any(ln.startswith("$ ") for ln in b.lines)]  # fmt: skip
+    if hidden:
+        fail(f"README.md shows commands in blocks that no test runs; make them ```console: {', '.join(hidden)}")
+
+
+def test_readme_toml_blocks_are_the_example_files() -> None:
+    """A ```toml block shows a file of examples/ verbatim, so the commands that use it run what is shown."""
+    shipped = {path.read_text(encoding="utf-8"): path for path in sorted((ROOT / "examples").glob("*.toml"))}
+    for block in (b for b in ALL_BLOCKS if b.lang == "toml"):
+        if "\n".join(block.lines) + "\n" not in shipped:
+            fail(f"README.md line {block.line}: this ```toml block is not the text of any examples/*.toml file")
+
+
 def test_readme_examples_write_only_ignored_files(sandbox: Sandbox) -> None:
     written = sorted(files_under(sandbox.root) - sandbox.initial)
     assert written, "the README's examples wrote nothing: were they run?"
@@ -307,7 +332,8 @@ def test_readme_examples_write_only_ignored_files(sandbox: Sandbox) -> None:
         capture_output=True, check=False,
     ).stdout.split()  # fmt: skip
     stray = sorted(set(written) - set(ignored))
-    assert not stray, f"README examples wrote files that .gitignore does not ignore (write under out/): {stray}"
+    if stray:
+        fail(f"the README's examples wrote files that .gitignore does not ignore (write under runs/): {stray}")
 
 
 # 5. The harness's own rules -------------------------------------------------------------------------------
