@@ -58,7 +58,7 @@ EXACT_COMMANDS = ("show", "list", "demo", "tasks")  # `actlab X`: the catalog, n
 
 FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w+-]*)\s*$")
 NUMBER = re.compile(r"[-+−]?(?:\d+(?:[,_]\d{3})*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
-HEX_HASH = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,64}\b")
+HEX_HASH = re.compile(r"(?<![\w.])(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,64}\b")  # not 2.0537e-05's digits
 BOX_RULE = re.compile(r"[━─═]+")
 
 
@@ -377,6 +377,7 @@ def test_structure_ignores_numbers_widths_and_wrapping() -> None:
     got = "┏━━━━━┳━━━━━━━━┓\n│ relu  │ 0.01307 │\n│       │  ±0.003 │\nabout 1,528 seeds each\nwould"
     assert same_structure(readme, got)
     assert same_structure("id 0648d6757f, 2.1e-17 s", "id 3ba7ae97a2, 9 s")
+    assert same_structure('"grad_std": 2.054e-05}', '"grad_std": 2.0537617342863522e-05}')
 
 
 @pytest.mark.parametrize(
