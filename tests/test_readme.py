@@ -18,7 +18,8 @@ Where they run
   ``examples/`` is there) in which every block runs in README order, so a later block may use what an earlier
   one wrote (``runs list`` after ``compare``). ``actlab`` and ``python`` on PATH run this checkout's source;
   stdout and stderr share one pipe, unbuffered, as a terminal shows them; COLUMNS=120; no $ACTLAB_DB.
-  At the end every file the examples wrote must be one that .gitignore ignores.
+  At the end every file the examples wrote must be one that .gitignore ignores. When several blocks fail,
+  read the first: a later one may only miss what an earlier one should have written.
 
 What is checked per command
   * exit status 0; 2 when the expected output starts with ``actlab: error:``.
@@ -52,7 +53,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-COMMAND_TIMEOUT_S = 300  # one command; the whole README takes well under a minute on 2 cores
+COMMAND_TIMEOUT_S = 300  # a command that hangs fails its block rather than the whole suite
 RUN_LANGUAGES = ("console", "python")
 EXACT_COMMANDS = ("show", "list", "demo", "tasks")  # `actlab X`: the catalog, nothing trained
 
@@ -245,11 +246,15 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
     return make_sandbox(tmp_path_factory.mktemp("readme"))
 
 
-def run_shell(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", "-o", "pipefail", "-c", command], cwd=sandbox.root, env=sandbox.env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=COMMAND_TIMEOUT_S, check=False,
-    )  # fmt: skip
+def run_shell(sandbox: Sandbox, command: str, where: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command], cwd=sandbox.root, env=sandbox.env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=COMMAND_TIMEOUT_S, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as slow:
+        output = slow.output.decode(errors="replace") if isinstance(slow.output, bytes) else slow.output or ""
+        pytest.fail(f"{where}: still running after {COMMAND_TIMEOUT_S} s; its output so far:\n{output}", pytrace=False)
 
 
 # 4. Running the blocks ------------------------------------------------------------------------------------
@@ -261,7 +266,7 @@ def fail(message: str) -> None:
 
 def check_command(sandbox: Sandbox, command: Command) -> None:
     where = f"README.md line {command.line}: $ {command.text}"
-    done = run_shell(sandbox, command.text)
+    done = run_shell(sandbox, command.text, where)
     expected = "\n".join(command.expected)
     stopped = command.text.startswith("timeout ")
     allowed = {2} if command.expects_error else {0, 124} if stopped else {0}
@@ -293,8 +298,8 @@ def check_doctest(sandbox: Sandbox, block: Block, monkeypatch: pytest.MonkeyPatc
 def check_script(sandbox: Sandbox, block: Block) -> None:
     script = sandbox.scripts / f"{block.id}.py"
     script.write_text("\n" * (block.line - 1) + "\n".join(block.lines) + "\n")  # tracebacks give README lines
-    done = run_shell(sandbox, f'python "{script}"')
     where = f"README.md line {block.line}: the python block ({len(block.lines)} lines)"
+    done = run_shell(sandbox, f'python "{script}"', where)
     if done.returncode != 0:
         fail(f"{where} failed (its traceback's line numbers are README.md's)\n{done.stdout}")
     if block.next_lang == "text":
