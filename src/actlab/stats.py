@@ -109,6 +109,8 @@ def estimate(values: Sequence[float]) -> Estimate:
     mean = math.fsum(finite) / n
     if n == 1:
         return Estimate(mean, math.nan, math.nan, 1, missing)
+    if min(finite) == max(finite):  # a constant: fsum / n can miss it by an ulp, which would leave a ±1e-17 interval
+        return Estimate(finite[0], 0.0, 0.0, n, missing)
     std = math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (n - 1))
     return Estimate(mean, t_quantile(0.975, n - 1) * std / math.sqrt(n), std, n, missing)
 
