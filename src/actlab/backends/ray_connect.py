@@ -38,16 +38,15 @@ def start_or_join(address: str | None = None) -> None:
     :func:`local_cpus` cores and no dashboard. Raises :class:`~actlab.errors.ActlabError` in one line."""
     import ray
 
-    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")  # Ray's C++ side would print retries on stderr
     address = address or os.environ.get("RAY_ADDRESS") or None
     try:
         if address is None:
             ray.init(address="local", num_cpus=local_cpus(), include_dashboard=False, _node_ip_address=LOOPBACK,
                      **QUIET)  # fmt: skip
             return
-        if not address.startswith("ray://"):  # Ray Client addresses are Ray's to check
-            _check_reachable(address)
-        ray.init(address=address, **QUIET)
+        # Ray Client addresses are Ray's to check; "auto" is joined by the address it stands for, as with an
+        # explicit one (joined as "auto", a driver beside two nodes on one host had its actors cancelled)
+        ray.init(address=address if address.startswith("ray://") else reachable(address), **QUIET)
     except (ConnectionError, ValueError, RuntimeError) as err:
         where = f"join the Ray cluster at {address}" if address else "start Ray on this machine"
         hint = ("; start one with `ray start --head`, or leave out --address (and $RAY_ADDRESS) to start Ray on "
@@ -55,10 +54,10 @@ def start_or_join(address: str | None = None) -> None:
         raise ActlabError(f"cannot {where}: {first_line(err).rstrip('.')}{hint}") from None
 
 
-def _check_reachable(address: str) -> None:
-    """Raise ``ConnectionError`` unless the address Ray would use for ``address`` accepts a TCP connection
-    within :data:`CONNECT_TIMEOUT_S`."""
-    from ray._private.services import canonicalize_bootstrap_address  # resolves "auto" as ray.init does
+def reachable(address: str) -> str:
+    """The ``host:port`` Ray would use for ``address`` (``"auto"`` resolved as ``ray.init`` does), once it
+    has accepted a TCP connection within :data:`CONNECT_TIMEOUT_S`; else ``ConnectionError``."""
+    from ray._private.services import canonicalize_bootstrap_address
 
     resolved = canonicalize_bootstrap_address(address) or address
     host, _, port = resolved.rpartition(":")
@@ -69,6 +68,7 @@ def _check_reachable(address: str) -> None:
     except OSError as err:
         reason = "timed out" if isinstance(err, TimeoutError) else err.strerror or str(err)
         raise ConnectionError(f"nothing answers at {resolved} ({reason})") from None
+    return resolved
 
 
 def first_line(err: BaseException) -> str:

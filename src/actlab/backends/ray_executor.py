@@ -131,7 +131,7 @@ class RayExecutor:
                 ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=POLL_S)
                 if reading is not None and ray.wait([reading], timeout=0)[0]:
                     running = {unit.key for unit in pending.values()}
-                    for key, done in ray.get(reading).items():
+                    for key, done in _board_state(reading).items():
                         if key in running:
                             show(key, done)
                     reading = board.read.remote()
@@ -169,3 +169,14 @@ class RayExecutor:
             raise ActlabError(f"a Ray task ran actlab {version}, this driver actlab {__version__}; install "
                               f"actlab {__version__} on every node")  # fmt: skip
         return list(outcomes)
+
+
+def _board_state(reading: Any) -> dict[str, int]:
+    """What the progress board said; nothing if it failed (the bar then moves as units finish)."""
+    import ray
+    from ray.exceptions import RayError
+
+    try:
+        return dict(ray.get(reading))
+    except RayError:
+        return {}
