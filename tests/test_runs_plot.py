@@ -71,12 +71,12 @@ def test_each_run_is_a_line_through_its_values_coloured_by_its_metric() -> None:
         ax = fig.axes[0]
         grey, coloured = (c for c in ax.collections if isinstance(c, LineCollection))
         assert [list(map(tuple, p.vertices)) for p in coloured.get_paths()] == [
-            [(0, 0.0), (1, 0.0), (2, 0.0)],  # relu, width 4, the lowest error
-            [(0, 1.0), (1, 1.0), (2, 1.0)],
+            [(0, 1.0), (1, 1.0), (2, 1.0)],  # tanh, width 8
+            [(0, 0.0), (1, 0.0), (2, 0.0)],  # relu, width 4: the lowest error, drawn last, on top
         ]
         viridis = plt.get_cmap("viridis")
-        colours = [c for rgba in coloured.get_colors() for c in rgba]  # the lowest error dark, the highest yellow
-        assert colours == pytest.approx([*viridis(0.0)[:3], 0.7, *viridis(1.0)[:3], 0.7])
+        colours = [c for rgba in coloured.get_colors() for c in rgba]  # the highest error yellow, the lowest dark
+        assert colours == pytest.approx([*viridis(1.0)[:3], 0.7, *viridis(0.0)[:3], 0.7])
         assert [list(map(tuple, p.vertices)) for p in grey.get_paths()] == [[(0, 1.0), (1, 0.0)]]  # no metric axis
         assert [t.get_text() for t in ax.get_xticklabels()] == ["activation", "width", "interp_mae"]
         assert ax.get_title() == "demo: 3 runs, coloured by interp_mae; 1 without a value (grey, dashed)"
@@ -84,6 +84,18 @@ def test_each_run_is_a_line_through_its_values_coloured_by_its_metric() -> None:
         plt.close(fig)
     with pytest.raises(ActlabError, match="no run has a value for metric 'accuracy'; choose one of interp_mae"):
         parallel_coordinates_figure(runs, "accuracy")
+
+
+def test_the_best_runs_are_drawn_on_top() -> None:
+    runs = [record({"accuracy": a, "interp_mae": e}, seed=s) for s, (a, e) in enumerate(((0.9, 0.1), (0.5, 0.5),
+                                                                                        (0.7, 0.3)))]  # fmt: skip
+    for metric, tops in (("accuracy", [0.0, 0.5, 1.0]), ("interp_mae", [1.0, 0.5, 0.0])):  # the best last
+        fig = parallel_coordinates_figure(runs, metric)
+        try:
+            _, coloured = (c for c in fig.axes[0].collections if isinstance(c, LineCollection))
+            assert [p.vertices[-1][1] for p in coloured.get_paths()] == pytest.approx(tops)
+        finally:
+            plt.close(fig)
 
 
 def test_runs_plot_writes_the_figure_of_a_label(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

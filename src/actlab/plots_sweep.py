@@ -3,8 +3,9 @@ between the runs, one more for a metric, and each run a line across them, colour
 
 Config axes are categorical: a field's distinct values, sorted, spread evenly from bottom to top (a sweep's
 grid has a few values per field). The metric axis is continuous, on a log scale where its values are all
-positive and span two decades or more. A run whose metric is missing or not finite (a diverged run) is drawn
-in grey across the config axes only. Seeds are not an axis: each seed is its own line.
+positive and span two decades or more. The best runs are drawn last, on top (the lowest values, or the
+highest for accuracies and exact-answer rates). A run whose metric is missing or not finite (a diverged run)
+is drawn in grey across the config axes only. Seeds are not an axis: each seed is its own line.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ FIRST_FIELDS = ("task", "activation", "depth", "width", "init", "lr")  # the swe
 LEFT_OUT = ("seed", "hidden", "track_every", "threads")  # not an axis: seeds are lines; hidden is depth x width
 DEFAULT_METRICS = ("interp_mae", "accuracy")  # the first one the runs have is plotted by default
 LOG_SPAN = 100.0  # a positive metric whose largest value is this many times its smallest gets a log axis
+HIGHER_IS_BETTER = ("accuracy", "exact_rate")  # metrics whose names contain one of these; others: lower is better
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,11 @@ def parallel_coordinates_figure(records: Sequence[RunRecord], metric: str | None
     fig, ax = plt.subplots(figsize=(max(6.0, 1.7 * len(axes) + 1.5), 5.0), constrained_layout=True)
     cmap = plt.get_cmap("viridis")
     xs = list(range(len(axes)))
+    better_high = any(word in metric for word in HIGHER_IS_BETTER)
+    order = sorted(range(len(values)), key=lambda i: _number(values[i]) or 0.0, reverse=not better_high)
     lines, colours, grey = [], [], []
-    for i, value in enumerate(values):
+    for i in order:  # the best last, on top
+        value = values[i]
         ys = [a.positions[i] for a in axes]
         if value is None or not math.isfinite(value):
             grey.append(list(zip(xs[:-1], ys[:-1], strict=True)))
