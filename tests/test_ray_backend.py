@@ -329,3 +329,13 @@ def test_backend_options_are_checked_before_anything_runs(cli, tmp_path: Path) -
     assert not (tmp_path / "r.db").exists()
     with pytest.raises(ActlabError, match="workers must be at least 1, got 0"):
         RayExecutor(workers=0)
+
+
+def test_nothing_to_train_starts_no_ray(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("Ray was started or joined with nothing to train")
+
+    monkeypatch.setattr("actlab.backends.ray_executor.start_or_join", refuse)
+    monkeypatch.setattr("actlab.backends.ray_executor.check_nodes", refuse)
+    with RayExecutor("127.0.0.1:9") as executor:
+        assert list(executor.run([])) == []
