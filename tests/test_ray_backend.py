@@ -193,7 +193,7 @@ def count_runs(db: Path) -> int:
 
 
 def test_a_driver_killed_with_sigkill_resumes_with_every_run_once(cli, cluster: Cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    path, db = sweep_file(tmp_path, "killed", steps=400), tmp_path / "runs.db"
+    path, db = sweep_file(tmp_path, "killed", steps=1000), tmp_path / "runs.db"
     path.write_text(path.read_text().replace("widths = [3, 5]", "widths = [3, 4, 5, 6]"))  # 4 units of 6 runs
     # "auto": the cluster whose address Ray noted in $RAY_TMPDIR, as `ray start --head` does
     proc = subprocess.Popen([sys.executable, "-m", "actlab", "sweep", str(path), "--db", str(db), "--quiet",

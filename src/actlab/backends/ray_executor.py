@@ -25,6 +25,7 @@ How it behaves:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ from actlab.backends.ray_node import train_unit
 from actlab.backends.ray_probe import PROBE_TIMEOUT_S, check_nodes
 from actlab.errors import ActlabError
 from actlab.executor import Advance, RunOutcome, WorkUnit
+from actlab.vectorized import train_many
 
 MAX_RETRIES = 3  # attempts after the first for a task whose worker process died
 POLL_S = 0.25  # while units train, the progress board is read this often
@@ -51,13 +53,16 @@ class RayExecutor:
                 default ``$RAY_ADDRESS``, else Ray is started here.
             workers: worker processes per task (:func:`actlab.train_many`'s ``workers``); each task
                 reserves this many CPUs.
-            gpus_per_task: GPUs each task reserves; a task given one trains on ``"cuda"`` (where the
-                trainer takes a device), else on the CPU.
+            gpus_per_task: GPUs each task reserves; a task given one trains on ``"cuda"``, else on the
+                CPU. Needs a trainer that takes a device (:func:`actlab.train_many`'s ``device``).
             max_retries: attempts after the first for a task whose worker process died.
             probe_timeout: seconds each node has to answer the probe.
         """
         if workers < 1:
             raise ActlabError(f"workers must be at least 1, got {workers}")
+        if gpus_per_task > 0 and "device" not in inspect.signature(train_many).parameters:
+            raise ActlabError("gpus_per_task needs a trainer that trains on a device; this actlab's train_many "
+                              "trains on the CPU only: leave gpus_per_task at 0")  # fmt: skip
         self.address = address
         self.workers = workers
         self.gpus_per_task = gpus_per_task
@@ -162,8 +167,9 @@ class RayExecutor:
             raise
         except RayError as err:
             raise ActlabError(
-                f"a Ray task training {len(unit.configs)} runs failed {self.max_retries + 1} times "
-                f"({first_line(err)}); the units finished before it are stored: rerun the same command to resume"
+                f"a Ray task training {len(unit.configs)} runs did not finish ({first_line(err)}; a task whose "
+                f"worker dies is retried {self.max_retries} times); the units finished before it are stored: rerun "
+                f"the same command to resume"
             ) from None
         if version != __version__:
             raise ActlabError(f"a Ray task ran actlab {version}, this driver actlab {__version__}; install "
