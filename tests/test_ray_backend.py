@@ -339,3 +339,15 @@ def test_nothing_to_train_starts_no_ray(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr("actlab.backends.ray_executor.check_nodes", refuse)
     with RayExecutor("127.0.0.1:9") as executor:
         assert list(executor.run([])) == []
+
+
+def test_what_a_probe_answer_says_about_a_node() -> None:
+    from actlab.backends.ray_probe import fits, node_problem
+
+    assert node_problem("10.0.0.7", {"actlab": "0.1.0", "python": "3.11.7"}, "0.1.0") is None
+    assert node_problem("10.0.0.7", None, "0.1.0") == ("node 10.0.0.7 did not answer a probe task in time (busy, "
+                                                       "unreachable, or failing to start workers)")  # fmt: skip
+    assert node_problem("10.0.0.7", {"actlab": "0.0.9", "python": "3.12.1"}, "0.1.0") == (
+        "node 10.0.0.7 runs actlab 0.0.9, this driver actlab 0.1.0"
+    )
+    assert fits({"CPU": 8.0, "GPU": 1.0}, 8, 1) and not fits({"CPU": 8.0}, 8, 1) and not fits({"CPU": 4.0}, 8, 0)
