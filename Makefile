@@ -10,7 +10,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q --upgrade pip
 	# The CPU build of PyTorch first: a plain `torch` requirement would pull a multi-GB CUDA build.
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[test]'
+	# The ray extra too: the Ray backend's tests run a small cluster on this machine.
+	$(PIP) install -q -e '.[test,ray]'
 	touch $@
 
 install: $(VENV)/.installed

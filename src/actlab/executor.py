@@ -6,8 +6,9 @@ commits each finished unit to the :class:`~actlab.store.ResultStore` in its own 
 interrupted sweep loses at most the units in flight and a rerun trains only what is missing.
 
 An :class:`Executor` turns units into :class:`RunOutcome` lists. :class:`LocalExecutor` runs them one after
-another in this process; a distributed engine would implement the same ``run`` (units and outcomes are
-plain, picklable data, and :func:`run_unit` is a module-level function a worker can call).
+another in this process; :mod:`actlab.backends` chooses between it and a Ray implementation of the same
+``run`` (units and outcomes are plain, picklable data, and :func:`run_unit` is a module-level function a
+worker can call).
 """
 
 from __future__ import annotations
@@ -75,10 +76,14 @@ class Executor(Protocol):
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]: ...
 
 
-def run_unit(unit: WorkUnit, advance: Advance | None = None, workers: int | None = 1) -> list[RunOutcome]:
+def run_unit(
+    unit: WorkUnit, advance: Advance | None = None, workers: int | None = 1, device: str | None = None
+) -> list[RunOutcome]:
     """Train one unit with :func:`actlab.train_many`; a diverged network is kept as an outcome with NaN
-    metrics (a comparison counts it) rather than failing the unit."""
-    results = train_many(unit.configs, progress=advance, on_diverge="keep", workers=workers)
+    metrics (a comparison counts it) rather than failing the unit. ``device`` (``None``: the trainer's
+    default, the CPU) is passed on to the trainer only when given."""
+    on_device: dict[str, Any] = {} if device is None else {"device": device}
+    results = train_many(unit.configs, progress=advance, on_diverge="keep", workers=workers, **on_device)
     return [RunOutcome.from_result(r) for r in results]
 
 

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from actlab.cli import app
+from actlab.cli._backend_options import DEFAULT_BACKEND, AddressOpt, BackendOpt
 from actlab.cli._common import JsonOpt, console, emit_json, err_console
 from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
@@ -57,7 +58,8 @@ WorkersOpt = Annotated[
     int | None, typer.Option("--workers", "--threads", min=1, show_default=False,
                              help="Worker processes per training group, each training whole chunks of its "
                              "networks on one core (default: this machine's cores, at most 8; one on systems "
-                             "other than Linux; see BENCHMARKS.md).")
+                             "other than Linux; see BENCHMARKS.md); with --backend ray, per Ray task (default 1), "
+                             "each task reserving as many CPUs).")
 ]  # fmt: skip
 
 
@@ -120,6 +122,8 @@ def compare(
     db: DbOpt = None,
     fresh: FreshOpt = False,
     workers: WorkersOpt = None,
+    backend: BackendOpt = DEFAULT_BACKEND,
+    address: AddressOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write plots, results.csv/json and runs.csv to this folder.")
     ] = None,
@@ -127,11 +131,11 @@ def compare(
     as_json: JsonOpt = False,
 ) -> None:
     """Compare activations over many seeds: mean and 95 % interval of errors, loss, speed, dead units."""
+    from actlab.backends import check_backend, open_executor
     from actlab.comparison import check_request
     from actlab.comparison import compare as run_compare
-    from actlab.executor import LocalExecutor
-    from actlab.vectorized import default_workers
 
+    check_backend(backend, address)
     if seeds <= 0:
         raise ActlabError(f"--seeds must be at least 1, got {seeds}")
     names = activations.split(",")
@@ -154,10 +158,12 @@ def compare(
     with ResultStore(db) as store:
         before = store.count()
         try:
-            with model_step_bar(f"compare {config.task}", quiet) as update:
+            with (
+                open_executor(backend, workers=workers, address=address) as executor,
+                model_step_bar(f"compare {config.task}", quiet) as update,
+            ):
                 result = run_compare(config.task, names, seeds, config, target_loss=reach, store=store, fresh=fresh,
-                                     executor=LocalExecutor(workers or default_workers()), progress=update,
-                                     label=f"compare {config.task}")  # fmt: skip
+                                     executor=executor, progress=update, label=f"compare {config.task}")  # fmt: skip
         except KeyboardInterrupt:
             kept = max(0, store.count() - before)
             _interrupted(f"{_n(kept, 'new run')} stored in {store.path} before it")
@@ -297,14 +303,17 @@ def sweep(
     fresh: FreshOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; train nothing.")] = False,
     workers: WorkersOpt = None,
+    backend: BackendOpt = DEFAULT_BACKEND,
+    address: AddressOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
-    from actlab.executor import LocalExecutor, plan_missing, run_missing
+    from actlab.backends import check_backend, open_executor
+    from actlab.executor import plan_missing, run_missing
     from actlab.sweep import load
-    from actlab.vectorized import default_workers
 
+    check_backend(backend, address)
     spec = load(file)
     label = spec.label or file.stem
     if dry_run:  # count and plan; create nothing, not even the database
@@ -340,7 +349,8 @@ def sweep(
                         committed += len(outcomes)
 
                     update(0, plan.model_steps)
-                    run_missing(plan, store, LocalExecutor(workers or default_workers()), advance, on_unit)
+                    with open_executor(backend, workers=workers, address=address) as executor:
+                        run_missing(plan, store, executor, advance, on_unit)
         except KeyboardInterrupt:
             stored = reused + committed
             _interrupted(f"{stored:,} of {_n(spec.size, 'run')} of {file} are stored in {store.path} "
