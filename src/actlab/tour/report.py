@@ -14,7 +14,8 @@ from actlab.tour.model import Claim, Section, Table, TourResult
 from actlab.tour.text import TEXT, say
 
 SECTION_ORDER = ("s1", "s2", "s3", "s4", "s5", "s6", "s7")
-VERDICT_COLOURS = {"confirmed": "#1a7f37", "partly": "#9a6700", "not confirmed": "#cf222e"}
+VERDICT_COLOURS = {"confirmed": "#1a7f37", "partly": "#9a6700", "not confirmed": "#cf222e",
+                   "inconclusive on this machine": "#59636e"}  # fmt: skip
 
 CSS = """
 body{font:16px/1.55 -apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif;

@@ -20,7 +20,7 @@ from actlab.tour.dead import dead_neurons
 from actlab.tour.model import Section, TourResult
 from actlab.tour.table import comparison_table
 
-RESULT_FORMAT = 5  # bump when a Section's stored form changes, so old cache entries are not read
+RESULT_FORMAT = 6  # bump when a Section's stored form changes, so old cache entries are not read
 Tick = Callable[[str], None]
 Progress = Callable[[str, str], None]  # (section key, what is being measured now)
 
