@@ -5,6 +5,7 @@ asserted."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterator
 
@@ -16,6 +17,7 @@ from actlab.speed import (
     CLOCKS,
     SpeedConfig,
     Timing,
+    _callable,
     measure,
     measure_rounds,
     median_interval,
@@ -139,6 +141,16 @@ def test_relative_to_gives_round_by_round_ratios_with_their_interval() -> None:
     assert (tanh.median, tanh.low, tanh.high) == pytest.approx((3.5, 2.0, 5.0))
 
 
+@pytest.mark.parametrize(("impl", "at_minus_inf"), [("module", 0.0), ("formula", 0.0), ("kernel", None)])
+def test_each_implementation_is_what_it_says(impl: str, at_minus_inf: float | None) -> None:
+    """The module and the formula keep gelu's limit at -inf; PyTorch's bare kernel (what the tour times)
+    gives NaN there, the check's absence."""
+    f = _callable("gelu", impl, "cpu")
+    y = f(torch.tensor([-math.inf, 1.0] * 8))
+    assert math.isnan(y[0].item()) if at_minus_inf is None else y[0].item() == at_minus_inf
+    assert y[1].item() == pytest.approx(0.8413447, rel=1e-6)  # Φ(1)
+
+
 def test_cpu_clock_restores_the_thread_count() -> None:
     before = torch.get_num_threads()
     torch.set_num_threads(2)
@@ -203,6 +215,8 @@ def test_bench_cli_json_and_errors(cli) -> None:  # type: ignore[no-untyped-def]
     assert data["rows"][2]["forward_gbps"] is None and isinstance(data["rows"][0]["forward_gbps"], float)
     r = cli("bench", "relu", *args, "--formula")
     assert r.code == 0 and "formula" in r.out
+    r = cli("bench", "gelu", *args, "--kernel", "--json")
+    assert r.code == 0 and json.loads(r.out)["impl"] == "kernel"
     r = cli("bench", "relu", *args, "--wall-clock", "--threads", "2", "--json")
     assert r.code == 0 and (json.loads(r.out)["clock"], json.loads(r.out)["threads"]) == ("wall", 2)
     for bad, message in [
@@ -212,6 +226,7 @@ def test_bench_cli_json_and_errors(cli) -> None:  # type: ignore[no-untyped-def]
         (("bench", "relu", "--size", "-5"), "sizes must be positive"),
         (("bench", "relu", "--threads", "2"), "the CPU clock times one thread"),
         (("bench", "relu", "--size", "10000000000"), "is too large"),
+        (("bench", "relu", "--kernel", "--formula"), "exclude each other"),
     ]:
         res = cli(*bad)
         assert res.code == 2 and message in res.err and res.err.count("\n") == 1, (bad, res.err)

@@ -40,9 +40,9 @@ class CatalogActivation(nn.Module):
         super().__init__()
         self.entry: Activation = lookup(self.catalog_name)
         self.params: dict[str, Any] = self.entry.resolve(**params)
-        fused = self.entry.fused and self.entry.torch_fn is not None
-        self._kernel = resolved(self.entry.torch_fn if fused and self.entry.torch_fn else self.entry.fn)
-        self._repair = fused and self.entry.repair_edges
+        kernel = self.entry.torch_fn if self.entry.fused else None
+        self._kernel = resolved(kernel or self.entry.fn)
+        self._repair = kernel is not None and self.entry.repair_edges
 
     def forward(self, x: Tensor) -> Tensor:
         y = self._kernel(x, **self.params)

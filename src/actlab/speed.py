@@ -10,8 +10,10 @@ reported against it. Bytes counted (float32, ``N`` elements):
 * copy (``x.clone()``: a fresh output like the activation's, then the copy): ``8N`` bytes;
 * a function that returns its input itself (the identity) moves no bytes: it has no bandwidth (``None``).
 
-What runs is the catalog module (``actlab.get(name)``, PyTorch's fused kernel where one exists), or with
-``impl="formula"`` the catalog's reference formula from :mod:`actlab.functional`.
+What runs is the catalog module (``actlab.get(name)``: PyTorch's fused kernel where one exists, plus the check
+that keeps the limits at ±inf for the five entries whose kernels miss them), with ``impl="kernel"`` PyTorch's
+kernel alone (the entry's counterpart, e.g. ``F.gelu``), or with ``impl="formula"`` the catalog's reference
+formula from :mod:`actlab.functional`.
 
 Timing, by default the stable way: one CPU thread timed by its own CPU clock, which does not advance while the
 thread waits, so a busy machine cannot inflate a figure (wall time with several threads measures the waits for
@@ -34,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from actlab.catalog import lookup
+from actlab.catalog import lookup, resolved
 from actlab.errors import ActlabError
 from actlab.modules import get
 
@@ -42,6 +44,7 @@ DEFAULT_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 FORWARD_BYTES, FWD_BWD_BYTES, COPY_BYTES = 8, 20, 8  # per float32 element (see the module docstring)
 MAX_SIZE = 200_000_000  # elements: five float32 tensors of this size take 4 GB
 CLOCKS = {"cpu": time.thread_time, "wall": time.perf_counter}
+IMPLS = ("module", "kernel", "formula")
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,12 @@ class SpeedConfig:
     clock: str = "cpu"  # "cpu": the CPU by its thread's own CPU time (needs threads=1; waits do not count);
     # "wall": wall time (any number of threads, but a busy machine inflates it). A GPU is always timed by wall
     # time with synchronisation.
-    impl: str = "module"  # "module": what a network runs; "formula": the readable reference implementation
+    impl: str = "module"  # "module": what a network runs; "kernel": PyTorch's counterpart alone; "formula": the
+    # readable reference implementation
 
     def __post_init__(self) -> None:
-        if self.impl not in ("module", "formula"):
-            raise ActlabError(f"impl={self.impl!r} is invalid: use 'module' or 'formula'")
+        if self.impl not in IMPLS:
+            raise ActlabError(f"impl={self.impl!r} is invalid: use one of {', '.join(map(repr, IMPLS))}")
         if not self.sizes or min(self.sizes) <= 0:
             raise ActlabError("sizes must be positive numbers of elements, e.g. 10000 1000000")
         if max(self.sizes) > MAX_SIZE:
@@ -295,7 +299,8 @@ def _callable(name: str, impl: str, device: str) -> Callable[[torch.Tensor], tor
         return get(name).to(device)
     entry = lookup(name)
     params = entry.resolve()
-    return lambda x: entry.fn(x, **params)
+    f = resolved(entry.torch_fn if impl == "kernel" and entry.torch_fn else entry.fn)
+    return lambda x: f(x, **params)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,10 @@ def bench(
     formula: Annotated[
         bool, typer.Option("--formula", help="Time the catalog's reference formulas instead of the modules.")
     ] = False,
+    kernel: Annotated[
+        bool,
+        typer.Option("--kernel", help="Time PyTorch's kernels alone (e.g. F.gelu), without the modules' limit check."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Forward and forward+backward time per element and effective GB/s for catalog activations."""
@@ -52,6 +56,8 @@ def bench(
     from actlab.catalog import parse_spec
     from actlab.speed import DEFAULT_SIZES, SpeedConfig, available_devices, measure
 
+    if formula and kernel:
+        raise ActlabError("--formula and --kernel exclude each other: time one implementation per run")
     names = [parse_spec(a)[0].name for a in activations] if activations else catalog_names()
     devices = tuple(device or available_devices())
     for d in devices:
@@ -59,7 +65,8 @@ def bench(
             raise ActlabError(f"device {d!r} is not available here: use one of {', '.join(available_devices())}")
     config = SpeedConfig(
         sizes=tuple(size or DEFAULT_SIZES), repeats=repeats, max_repeats=max(max_repeats, repeats), devices=devices,
-        impl="formula" if formula else "module", threads=threads, clock="cpu" if cpu_clock else "wall",
+        impl="formula" if formula else "kernel" if kernel else "module", threads=threads,
+        clock="cpu" if cpu_clock else "wall",
     )  # fmt: skip
     total = len(names) * len(config.sizes) * len(devices)
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:

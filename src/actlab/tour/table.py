@@ -70,7 +70,7 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
     # one thread, timed by its own CPU clock: a busy machine then slows every function alike
     speed_config = SpeedConfig(
         sizes=(config.speed_size,), repeats=config.speed_repeats, max_repeats=2 * config.speed_repeats,
-        min_seconds=0.02, threads=1, clock="cpu", devices=("cpu",),
+        min_seconds=0.02, threads=1, clock="cpu", devices=("cpu",), impl="kernel",  # the functions, not actlab's checks
     )
     rows = measure(names, speed_config)
     ratios = relative_to(rows, "relu")  # median and 95 % interval of the per-round ratios

@@ -91,11 +91,13 @@ TEXT: dict[str, dict[str, str]] = {
     "s3.speed_note": {
         "en": "Speed depends on the tensor size and the machine: once a tensor no longer fits in the cache, every "
         "elementwise function waits on memory and the differences shrink. `actlab bench` times the whole "
-        "catalog at several sizes next to a plain memory copy, the physical limit. The timing repeats in rounds "
+        "catalog at several sizes next to a plain memory copy, the physical limit. The times here are PyTorch's own "
+        "kernels, without the check actlab's modules add to keep the limits at ±inf. The timing repeats in rounds "
         "until each median is known to within a few per cent; when a ratio's 95 % interval still straddles the "
         "verdict's 10 % threshold, a rerun could flip the verdict, so it reads “inconclusive on this machine”.",
         "zh": "速度取决于张量大小和机器：一旦张量放不进缓存，所有逐元素函数都在等待内存读写，差距随之缩小。"
         "`actlab bench` 会在多种大小下测量整个函数目录，并与一次纯内存拷贝（物理上限）对比。"
+        "这里计时的是 PyTorch 自身的算子，不含 actlab 模块为保持 ±inf 处极限而加的检查。"
         "计时按轮重复，直到每个中位数精确到百分之几；如果某个比值的 95% 区间仍跨过结论的 10% 阈值，"
         "重跑一次结论就可能翻转，此时结论写作“在本机上无法判定”。",
     },
