@@ -112,15 +112,20 @@ def _stand_in() -> None:  # pragma: no cover - main() imports the real command b
     raise ActlabError("internal error: a command ran before its module was imported")
 
 
+def load_commands(names: list[str] | None = None) -> typer.Typer:
+    """:data:`app` with the commands ``names`` (default: all) registered, by importing their modules."""
+    modules = {COMMANDS[n][0] for n in names} if names is not None else {m for m, _ in COMMANDS.values()}
+    for module in sorted(modules):
+        importlib.import_module(f"actlab.cli.{module}")
+    return app
+
+
 def _app_for(args: list[str]) -> typer.Typer:
     """The app that can run ``args``: with the named command's module imported, or the listing."""
     name = next((a for a in args if not a.startswith("-")), None)
     if name is None:
         return _listing()
-    modules = [COMMANDS[name][0]] if name in COMMANDS else sorted({m for m, _ in COMMANDS.values()})
-    for module in modules:
-        importlib.import_module(f"actlab.cli.{module}")
-    return app
+    return load_commands([name] if name in COMMANDS else None)  # an unknown name: all, then click says so
 
 
 def main(argv: list[str] | None = None) -> None:
