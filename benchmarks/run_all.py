@@ -12,6 +12,8 @@ RUNS = [
     ["bench_monitor.py", "--quick"],
     ["bench_vectorized.py", "--quick"],
     ["bench_tour.py"],
+    ["bench_startup.py", "--quick"],
+    ["bench_edges.py", "--quick"],
     ["bench_ray.py", "--quick"],
 ]
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
 import actlab
-from actlab.catalog import CATALOG, lookup, parse_spec
+from actlab.catalog import CATALOG, SELU_SCALE_ALPHA, lookup, parse_spec
 from actlab.modules import MODULES, CatalogActivation
+from catalog_error_model import K, assert_within, curvature, derivative_bound, forward_bound
 
 REQUIRED = [
     "identity", "step", "relu", "leaky_relu", "prelu", "relu6", "elu", "selu", "celu", "gelu",
@@ -38,16 +41,44 @@ def test_every_entry_is_fully_described(name: str) -> None:
     assert name == "identity" or 1900 < e.year <= 2026
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=str)
 @pytest.mark.parametrize("name", list(CATALOG))
-def test_module_equals_functional(name: str) -> None:
-    x = torch.linspace(-8, 8, 97, dtype=torch.float64)
-    module = actlab.get(name)
+def test_module_equals_functional(name: str, dtype: torch.dtype) -> None:
+    """The module (PyTorch's fused kernel) and the catalog's formula in float64, within the error model."""
+    x = torch.linspace(-8, 8, 97, dtype=torch.float64).to(dtype)
+    x64 = x.double()
+    module = actlab.get(name).to(dtype)
     assert isinstance(module, CatalogActivation)
-    expected = CATALOG[name].fn(x, **CATALOG[name].resolve())
-    torch.testing.assert_close(module(x), expected, rtol=1e-12, atol=1e-15)
-    x32 = x.float()  # the module's fused kernel and the formula agree in float32 too (gelu: PyTorch's 4e-5)
-    torch.testing.assert_close(module(x32), CATALOG[name].fn(x32, **CATALOG[name].resolve()), rtol=1e-4, atol=1e-6)
-    torch.testing.assert_close(module.derivative(x), CATALOG[name].grad(x, **CATALOG[name].resolve()))
+    entry = CATALOG[name]
+    value, slope = entry.fn(x64, **entry.resolve()), entry.grad(x64, **entry.resolve())
+    bound = forward_bound(x64, value, slope, dtype, gate=name == "gelu")  # PyTorch forms ½(1 + erf)
+    assert_within(module(x), value, bound, f"{module!r} in {dtype}")
+
+
+@pytest.mark.parametrize("name", list(CATALOG))
+def test_module_derivative_equals_autograd_through_the_module(name: str) -> None:
+    """``module.derivative`` (the closed form) against autograd through ``module.forward`` (the kernel) in
+    float64, on a grid through every kink (0, ±1, ±3, 6), where both follow PyTorch's conventions."""
+    x = torch.linspace(-8, 8, 97, dtype=torch.float64)
+    module = actlab.get(name).double()
+    xx = x.clone().requires_grad_(True)
+    y = module(xx)
+    autograd = torch.autograd.grad(y.sum(), xx)[0] if y.requires_grad else torch.zeros_like(x)
+    ours = module.derivative(x)
+    bound = derivative_bound(x, ours, curvature(module.derivative, x))
+    if name == "hardsigmoid":  # PyTorch's backward multiplies by 1/6 rounded to float32, even in float64
+        bound = K * torch.finfo(torch.float32).eps * ours.abs()
+    assert_within(autograd, ours, bound, f"autograd through {module!r}")
+
+
+def test_module_derivative_follows_its_parameters() -> None:
+    x = torch.tensor([-2.0, 0.0, 2.0], dtype=torch.float64)
+    assert actlab.get("leaky_relu", negative_slope=0.3).derivative(x).tolist() == [0.3, 0.3, 1.0]
+    assert actlab.get("elu", alpha=0.5).derivative(x).tolist() == pytest.approx([0.5 * math.exp(-2.0), 0.5, 1.0])
+    prelu = actlab.get("prelu", init=0.2)
+    with torch.no_grad():
+        prelu.weight.fill_(0.7)  # a learned slope: the derivative follows the weight, not the initial value
+    assert prelu.derivative(x).tolist() == pytest.approx([0.7, 0.7, 1.0])
 
 
 def test_module_hyper_parameters_and_repr() -> None:
@@ -92,6 +123,29 @@ def test_range_follows_parameters() -> None:
     assert str(lookup("hardtanh").range_for(min_val=-2, max_val=3)) == "[-2, 3]"
     assert str(lookup("relu").range_for()) == "[0, ∞)"
     assert str(lookup("sigmoid").range_for()) == "(0, 1)"
+
+
+def test_selu_range_is_its_limit_at_minus_infinity() -> None:
+    from actlab import functional
+
+    assert SELU_SCALE_ALPHA == functional.SELU_SCALE * functional.SELU_ALPHA
+    assert lookup("selu").range_for().low == -SELU_SCALE_ALPHA
+
+
+def test_reading_the_catalog_imports_no_torch() -> None:
+    """``actlab list`` and ``actlab --help`` start quickly because the catalog names its functions and imports
+    them on first call: in a fresh interpreter, ``import actlab`` and every entry's metadata leave torch out."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, actlab\n"
+        "rows = [(e.name, e.formula, str(e.range_for()), e.properties.short()) for e in actlab.CATALOG.values()]\n"
+        "assert len(rows) == 20\n"
+        "print(sorted(m for m in ('torch', 'matplotlib', 'numpy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_step_passes_a_zero_gradient_so_nothing_learns_through_it() -> None:

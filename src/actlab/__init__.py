@@ -12,7 +12,8 @@ comparisons -> tour / cli):
 * comparisons: :func:`train_many` (the vectorized trainer), :class:`ResultStore`;
 * errors: :class:`ActlabError`, the one exception type for mistakes a user can make.
 
-Heavier layers are imported on first use, so ``import actlab`` stays quick.
+Everything that needs torch is imported on first use (``actlab.get``, ``actlab.MLP``...), so ``import actlab``
+and the catalog's metadata need neither torch nor matplotlib.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from actlab.catalog import CATALOG, Activation, lookup, names
-from actlab.demo import run_demo
 from actlab.errors import ActlabError
-from actlab.modules import CatalogActivation, get
 
 if TYPE_CHECKING:
+    from actlab.demo import run_demo
     from actlab.diagnostics import Monitor, diagnose
     from actlab.model import MLP
+    from actlab.modules import CatalogActivation, get
     from actlab.rundir import load_run, save_run
     from actlab.store import ResultStore
     from actlab.training import TrainConfig, TrainResult, train
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "get": "actlab.modules",
+    "CatalogActivation": "actlab.modules",
+    "run_demo": "actlab.demo",
     "MLP": "actlab.model",
     "TrainConfig": "actlab.training",
     "TrainResult": "actlab.training",

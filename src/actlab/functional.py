@@ -5,9 +5,9 @@ rather than taken from autograd, so that the two can be checked against each oth
 
 * at a kink the derivative takes the value PyTorch's autograd uses (``relu'(0) = 0``,
   ``leaky_relu'(0) = negative_slope``, ``hardswish'(-3) = -0.5``...); each catalog entry states its own;
-* at ``±inf`` both ``f`` and ``f'`` return their mathematical limits (PyTorch returns NaN for some, e.g.
-  ``gelu(-inf)``; the catalog lists these differences);
-* NaN in gives NaN out for ``f``.
+* at ``±inf`` both ``f`` and ``f'`` return their mathematical limits, and at huge finite ``|x|`` their values
+  (no intermediate overflows: ``hardswish(1e38)`` is ``1e38``); ``sin`` has no limit and gives NaN there;
+* NaN in gives NaN out, for ``f`` and for ``f'``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 GELU_TANH_COEF = 0.044715
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _nan_through(x: Tensor, d: Tensor) -> Tensor:
+    """A derivative written as a comparison (``x > 0``) is 0 or 1 at NaN; NaN in gives NaN out."""
+    return torch.where(torch.isnan(x), x, d)
 
 
 def _zero_at_neg_inf(x: Tensor, y: Tensor) -> Tensor:
@@ -44,7 +49,7 @@ def identity(x: Tensor) -> Tensor:
 
 
 def identity_grad(x: Tensor) -> Tensor:
-    return torch.where(torch.isnan(x), x, torch.ones_like(x))
+    return _nan_through(x, torch.ones_like(x))
 
 
 class _Step(torch.autograd.Function):
@@ -64,7 +69,7 @@ def step(x: Tensor) -> Tensor:
 
 
 def step_grad(x: Tensor) -> Tensor:
-    return torch.where(torch.isnan(x), x, torch.zeros_like(x))
+    return _nan_through(x, torch.zeros_like(x))
 
 
 # --- rectifiers --------------------------------------------------------------------------------------
@@ -75,7 +80,7 @@ def relu(x: Tensor) -> Tensor:
 
 
 def relu_grad(x: Tensor) -> Tensor:
-    return (x > 0).to(x.dtype)
+    return _nan_through(x, (x > 0).to(x.dtype))
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -83,7 +88,7 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def leaky_relu_grad(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    return torch.where(x > 0, torch.ones_like(x), torch.full_like(x, negative_slope))
+    return _nan_through(x, torch.where(x > 0, torch.ones_like(x), torch.full_like(x, negative_slope)))
 
 
 def prelu(x: Tensor, weight: Tensor | float = 0.25) -> Tensor:
@@ -94,7 +99,7 @@ def prelu(x: Tensor, weight: Tensor | float = 0.25) -> Tensor:
 
 def prelu_grad(x: Tensor, weight: Tensor | float = 0.25) -> Tensor:
     a = _channel_weight(x, weight)
-    return torch.where(x > 0, torch.ones_like(x), a * torch.ones_like(x))
+    return _nan_through(x, torch.where(x > 0, torch.ones_like(x), a * torch.ones_like(x)))
 
 
 def _channel_weight(x: Tensor, weight: Tensor | float) -> Tensor:
@@ -111,7 +116,7 @@ def relu6(x: Tensor) -> Tensor:
 
 
 def relu6_grad(x: Tensor) -> Tensor:
-    return ((x > 0) & (x < 6)).to(x.dtype)
+    return _nan_through(x, ((x > 0) & (x < 6)).to(x.dtype))
 
 
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -119,7 +124,7 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
 
 
 def hardtanh_grad(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    return ((x > min_val) & (x < max_val)).to(x.dtype)
+    return _nan_through(x, ((x > min_val) & (x < max_val)).to(x.dtype))
 
 
 # --- exponential linear units ------------------------------------------------------------------------
@@ -238,7 +243,7 @@ def hardsigmoid(x: Tensor) -> Tensor:
 
 
 def hardsigmoid_grad(x: Tensor) -> Tensor:
-    return ((x > -3.0) & (x < 3.0)).to(x.dtype) / 6.0
+    return _nan_through(x, ((x > -3.0) & (x < 3.0)).to(x.dtype) / 6.0)
 
 
 def hardswish(x: Tensor) -> Tensor:
@@ -248,7 +253,7 @@ def hardswish(x: Tensor) -> Tensor:
 def hardswish_grad(x: Tensor) -> Tensor:
     middle = x / 3.0 + 0.5
     y = torch.where(x <= -3.0, torch.zeros_like(x), torch.where(x < 3.0, middle, torch.ones_like(x)))
-    return torch.where(torch.isnan(x), x, y)
+    return _nan_through(x, y)
 
 
 def softsign(x: Tensor) -> Tensor:

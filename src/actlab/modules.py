@@ -10,13 +10,14 @@ tensor([0., 0., 0., 1., 2.])
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
 
 from actlab import functional as fn
-from actlab.catalog import Activation, lookup, parse_spec
+from actlab.catalog import Activation, lookup, parse_spec, resolved
 
 
 class CatalogActivation(nn.Module):
@@ -24,7 +25,13 @@ class CatalogActivation(nn.Module):
 
     ``forward`` runs PyTorch's own fused kernel where the entry has one (one pass over memory, the speed
     a network actually gets); the catalog's formula in :mod:`actlab.functional` is the readable reference,
-    and the tests hold the two together (they differ only in the last float bits and at ``-inf``).
+    and the tests hold the two together (within a few units of the last place).
+
+    Some kernels miss a limit the formula keeps (the entries with ``repair_edges``): ``gelu``, ``silu``,
+    ``mish`` and ``hardswish`` give NaN at ``-inf`` (``-inf · 0``), ``softsign`` at ``±inf``, ``gelu`` at
+    ``+inf`` and ``gelu``/``hardswish`` overflow to ``inf`` at huge finite ``x``. Their modules sum the
+    kernel's output (one read of it, the only cost on ordinary inputs); only if the sum is not finite do they
+    take the formula's value wherever the kernel's is NaN or ``±inf`` (:class:`_Repaired`).
     """
 
     catalog_name: ClassVar[str]
@@ -33,10 +40,15 @@ class CatalogActivation(nn.Module):
         super().__init__()
         self.entry: Activation = lookup(self.catalog_name)
         self.params: dict[str, Any] = self.entry.resolve(**params)
-        self._kernel = self.entry.torch_fn if self.entry.fused and self.entry.torch_fn else self.entry.fn
+        kernel = self.entry.torch_fn if self.entry.fused else None
+        self._kernel = resolved(kernel or self.entry.fn)
+        self._repair = kernel is not None and self.entry.repair_edges
 
     def forward(self, x: Tensor) -> Tensor:
-        return self._kernel(x, **self.params)
+        y = self._kernel(x, **self.params)
+        if self._repair and not math.isfinite(y.detach().sum().item()):  # NaN or ±inf somewhere: look closer
+            return _Repaired.apply(x, y.detach(), self)
+        return y
 
     def derivative(self, x: Tensor) -> Tensor:
         """The closed-form ``f'(x)`` at the module's current hyper-parameters."""
@@ -44,6 +56,23 @@ class CatalogActivation(nn.Module):
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+
+
+class _Repaired(torch.autograd.Function):
+    """The kernel's output ``y`` with the formula's value wherever ``y`` is NaN or ``±inf`` (the formula keeps
+    the limits at ``±inf`` and the values at huge ``|x|``; NaN in still gives NaN). Backward: the closed-form
+    derivative, which keeps its limits there too (the kernel's own backward gives NaN at ``±inf``)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, y: Tensor, module: CatalogActivation) -> Tensor:
+        ctx.save_for_backward(x)
+        ctx.module = module
+        return torch.where(torch.isfinite(y), y, module.entry.fn(x, **module.params))
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: Tensor) -> tuple[Tensor, None, None]:
+        (x,) = ctx.saved_tensors
+        return grad_out * ctx.module.derivative(x), None, None
 
 
 class Identity(CatalogActivation):

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
-from rich.table import Table
 
-from actlab.catalog import names as catalog_names
-from actlab.catalog import parse_spec
 from actlab.cli import app
 from actlab.cli._common import console, emit_json, err_console
 from actlab.errors import ActlabError
-from actlab.speed import DEFAULT_SIZES, SpeedConfig, available_devices, measure
+
+if TYPE_CHECKING:
+    from actlab.speed import SpeedRow
 
 
 @app.command()
@@ -27,28 +25,49 @@ def bench(
     device: Annotated[
         list[str] | None, typer.Option("--device", help="cpu or cuda; repeat for both (default: all present).")
     ] = None,
-    repeats: Annotated[int, typer.Option(help="Measurements per figure; the median is kept.")] = 5,
-    threads: Annotated[int, typer.Option(help="CPU threads for the run (0: PyTorch's default).")] = 0,
+    repeats: Annotated[int, typer.Option(help="Rounds of measurements at least; the median is kept.")] = 6,
+    max_repeats: Annotated[
+        int, typer.Option(help="Rounds at most, while a figure's median is not yet known to within 5 %.")
+    ] = 20,
+    threads: Annotated[
+        int, typer.Option(help="CPU threads for the run (0: PyTorch's default; needs --wall-clock).")
+    ] = 1,
     cpu_clock: Annotated[
         bool,
-        typer.Option("--cpu-clock", help="Time by the thread's own CPU clock (with --threads 1, CPU only): "
-                     "steady on a busy shared machine."),
-    ] = False,
+        typer.Option(
+            "--cpu-clock/--wall-clock",
+            help="Time the CPU by its thread's own CPU time (one thread; steady on a busy machine), or by wall "
+            "time (any number of threads). A GPU is always timed by wall time.",
+        ),
+    ] = True,
     formula: Annotated[
         bool, typer.Option("--formula", help="Time the catalog's reference formulas instead of the modules.")
+    ] = False,
+    kernel: Annotated[
+        bool,
+        typer.Option("--kernel", help="Time PyTorch's kernels alone (e.g. F.gelu), without the modules' limit check."),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
 ) -> None:
     """Forward and forward+backward time per element and effective GB/s for catalog activations."""
+    from rich.progress import Progress
+
+    from actlab.catalog import names as catalog_names
+    from actlab.catalog import parse_spec
+    from actlab.speed import DEFAULT_SIZES, SpeedConfig, available_devices, measure
+
+    if formula and kernel:
+        raise ActlabError("--formula and --kernel exclude each other: time one implementation per run")
     names = [parse_spec(a)[0].name for a in activations] if activations else catalog_names()
     devices = tuple(device or available_devices())
     for d in devices:
         if d not in available_devices():
             raise ActlabError(f"device {d!r} is not available here: use one of {', '.join(available_devices())}")
     config = SpeedConfig(
-        sizes=tuple(size or DEFAULT_SIZES), repeats=repeats, devices=devices, impl="formula" if formula else "module",
-        threads=threads, clock="cpu" if cpu_clock else "wall",
-    )
+        sizes=tuple(size or DEFAULT_SIZES), repeats=repeats, max_repeats=max(max_repeats, repeats), devices=devices,
+        impl="formula" if formula else "kernel" if kernel else "module", threads=threads,
+        clock="cpu" if cpu_clock else "wall",
+    )  # fmt: skip
     total = len(names) * len(config.sizes) * len(devices)
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("timing", total=total)
@@ -60,18 +79,42 @@ def bench(
     if as_json:
         emit_json({
             "impl": config.impl, "clock": config.clock, "threads": threads or None,
-            "byte_model": "forward 8 B/elem, fwd+bwd 20 B/elem, copy 8 B/elem",
+            "rounds": {"min": config.repeats, "max": config.max_repeats, "target_spread": config.target_spread},
+            "byte_model": "forward 8 B/elem, fwd+bwd 20 B/elem, copy 8 B/elem; none for a function returning its input",
             "rows": [r.as_dict() for r in rows],
         })  # fmt: skip
         return
-    clock = "thread CPU time" if cpu_clock else "wall time"
-    table = Table(title=f"actlab bench ({config.impl}, {clock}; ns per element; GB/s effective)")
-    for col in ("activation", "device", "elements", "fwd ns", "fwd GB/s", "fwd+bwd ns", "fwd+bwd GB/s",
-                "copy GB/s", "fwd / copy"):
+    _render(rows, config.impl, config.clock, threads)
+
+
+def _render(rows: list[SpeedRow], impl: str, clock: str, threads: int) -> None:
+    from rich.table import Table
+
+    timing = "one thread, its CPU time" if clock == "cpu" else f"wall time, {threads or 'default'} thread(s)"
+    table = Table(title=f"actlab bench ({impl}; CPU: {timing}; ns per element, ± spread; GB/s effective)")
+    for col in ("activation", "device", "elements", "fwd ns", "±", "fwd GB/s", "fwd+bwd ns", "±", "fwd+bwd GB/s",
+                "copy GB/s", "fwd / copy"):  # fmt: skip
         table.add_column(col, justify="right" if col not in ("activation", "device") else "left", overflow="fold")
     for r in rows:
-        table.add_row(r.activation, r.device, f"{r.size:,}", f"{r.forward_ns:.3f}", f"{r.forward_gbps:.1f}",
-                      f"{r.fwd_bwd_ns:.3f}", f"{r.fwd_bwd_gbps:.1f}", f"{r.copy_gbps:.1f}", f"{r.forward_vs_copy:.2f}x")
+        table.add_row(
+            r.activation, r.device, f"{r.size:,}",
+            f"{r.forward_ns:.3g}", f"{r.forward_spread:.0%}", _gbps(r.forward_gbps),
+            f"{r.fwd_bwd_ns:.3g}", f"{r.fwd_bwd_spread:.0%}", _gbps(r.fwd_bwd_gbps),
+            _gbps(r.copy_gbps), f"{r.forward_vs_copy:.2f}x",
+        )  # fmt: skip
     console.print(table)
-    console.print("fwd / copy: the forward pass's time in units of a plain memory copy of the same tensor "
-                  "(1.00x = at the memory limit).")
+    console.print(
+        "±: the width of a 95 % interval for the median of the rounds, over the median. fwd / copy: the forward "
+        "pass's time in units of a plain memory copy of the same tensor (1.00x = at the memory limit). "
+        "—: moves no memory (returns its input)."
+    )
+    worst = max(rows, key=lambda r: max(r.forward_spread, r.fwd_bwd_spread))
+    if max(worst.forward_spread, worst.fwd_bwd_spread) > 0.05:
+        console.print(
+            f"note: some figures still spread by more than 5 % after {worst.rounds} rounds (e.g. {worst.activation} "
+            f"at {worst.size:,} elements); compare them with care, or raise --max-repeats."
+        )
+
+
+def _gbps(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"

@@ -1,4 +1,8 @@
-"""``actlab list``, ``show``, ``plot`` and ``demo``: the catalog and the lesson's worked examples."""
+"""``actlab list``, ``show``, ``plot`` and ``demo``: the catalog and the lesson's worked examples.
+
+torch and matplotlib are imported inside the commands that need them: ``list`` needs neither, ``show`` needs
+torch for its example, and only a plot needs matplotlib.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,12 @@ import math
 from pathlib import Path
 from typing import Annotated, Any
 
-import torch
 import typer
-from rich.table import Table
 
 from actlab.catalog import CATALOG, Activation, parse_spec
 from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, output_file
-from actlab.demo import run_demo
-from actlab.plotting import activation_figure, save
+from actlab.errors import ActlabError
 
 LESSON_X = [-2.0, -1.0, 0.0, 1.0, 2.0]
 
@@ -61,6 +62,8 @@ def entry_dict(entry: Activation, params: dict[str, Any]) -> dict[str, Any]:
 @app.command("list")
 def list_cmd(as_json: JsonOpt = False) -> None:
     """List every activation in the catalog: name, formula, output range, key properties."""
+    from rich.table import Table
+
     if as_json:
         emit_json([entry_dict(e, e.resolve()) for e in CATALOG.values()])
         return
@@ -72,8 +75,10 @@ def list_cmd(as_json: JsonOpt = False) -> None:
             e.name, ", ".join(e.aliases), e.formula, str(e.range_for()), e.properties.short(), str(e.year or "")
         )
     console.print(table)
-    console.print("properties: mono = monotonic, zero-c = zero-centred, C¹ = smooth, sat = saturating, "
-                  "zeros = exact zeros for a whole interval. `actlab show NAME` for details.")
+    console.print(
+        "properties: mono = monotonic, zero-c = zero-centred, C¹ = smooth, sat = saturating, "
+        "zeros = exact zeros for a whole interval. `actlab show NAME` for details."
+    )
 
 
 @app.command()
@@ -84,6 +89,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one activation: formula, derivative, range, properties, reference, and the lesson's example."""
+    import torch
+
     entry, params = _spec(name, param)
     if out is not None:
         output_file(out)
@@ -94,10 +101,13 @@ def show(
         "dy": [round(v, 10) for v in entry.grad(x, **params).tolist()],
     }
     if out is not None:
+        from actlab.plotting import activation_figure, save
+
         save(activation_figure([(entry, params)]), out)
     if as_json:
-        emit_json({**entry_dict(entry, params), "params": params, "example": example,
-                   "plot": str(out) if out else None})
+        emit_json(
+            {**entry_dict(entry, params), "params": params, "example": example, "plot": str(out) if out else None}
+        )
         return
     console.print(f"[bold]{entry.name}[/bold]" + (f"  (aliases: {', '.join(entry.aliases)})" if entry.aliases else ""))
     console.print(f"  {entry.summary}")
@@ -128,14 +138,14 @@ def plot(
     as_json: JsonOpt = False,
 ) -> None:
     """Plot several activations and their derivatives on one figure."""
-    from actlab.errors import ActlabError
-
     if not (math.isfinite(low) and math.isfinite(high) and max(abs(low), abs(high)) <= 1e6):
         raise ActlabError(f"--low {low:g} and --high {high:g} must be finite numbers within ±1e6")
     if not high - low >= 1e-6:
         raise ActlabError(f"--low {low:g} must be below --high {high:g} (by at least 1e-6)")
     output_file(out)
     specs = [parse_spec(n) for n in names]
+    from actlab.plotting import activation_figure, save
+
     save(activation_figure(specs, low, high), out)
     if as_json:
         emit_json({"plot": str(out), "activations": [e.name for e, _ in specs]})
@@ -150,6 +160,8 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the lesson's worked example: input [5, 3] through its 2x5 layer and an activation."""
+    from actlab.demo import run_demo
+
     entry, _ = _spec(activation, param)
     spec = activation if not param else f"{entry.name}:{','.join(param)}"
     result = run_demo(spec)

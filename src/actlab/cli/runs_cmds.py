@@ -20,7 +20,7 @@ from actlab.cli.compare_cmds import DbOpt, _n, _print_table
 from actlab.errors import ActlabError
 from actlab.store import ResultStore
 
-runs_app = typer.Typer(help="The results database: list, show, export and clean up stored runs.",
+runs_app = typer.Typer(help="The results database: list, show, export, plot and clean up stored runs.",
                        no_args_is_help=True, rich_markup_mode=None)  # fmt: skip
 app.add_typer(runs_app, name="runs")
 
@@ -157,3 +157,7 @@ def runs_gc(
         return
     verb = "would remove" if dry_run else "removed"
     console.print(f"{verb} {_n(removed, 'run')} from other versions; {_n(left, 'run')} in {path}", highlight=False)
+
+
+# `runs plot` lives in its own module; importing it registers the command on runs_app.
+from actlab.cli import runs_plot_cmd  # noqa: E402, F401

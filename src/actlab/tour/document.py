@@ -13,7 +13,8 @@ from actlab.tour.model import Section, Table, TourResult
 from actlab.tour.text import TEXT, check_lang, say
 
 SECTION_ORDER = ("s1", "s2", "s3", "s4", "s5", "s6", "s7")
-VERDICT_COLOURS = {"confirmed": "#1a7f37", "partly": "#9a6700", "not confirmed": "#cf222e"}
+VERDICT_COLOURS = {"confirmed": "#1a7f37", "partly": "#9a6700", "not confirmed": "#cf222e",
+                   "inconclusive on this machine": "#59636e"}  # fmt: skip
 OTHER_VERDICT_COLOUR = "#59636e"  # a verdict without a colour of its own
 
 

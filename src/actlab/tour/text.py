@@ -48,6 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
     "confirmed": {"en": "confirmed", "zh": "证实"},
     "partly": {"en": "partly", "zh": "部分证实"},
     "not confirmed": {"en": "not confirmed", "zh": "未证实"},
+    "inconclusive on this machine": {"en": "inconclusive on this machine", "zh": "在本机上无法判定"},
     "claim": {"en": "Claim", "zh": "论断"},
     "evidence": {"en": "Evidence", "zh": "证据"},
     "cached": {
@@ -141,9 +142,15 @@ TEXT: dict[str, dict[str, str]] = {
     "s3.speed_note": {
         "en": "Speed depends on the tensor size and the machine: once a tensor no longer fits in the cache, every "
         "elementwise function waits on memory and the differences shrink. `actlab bench` times the whole "
-        "catalog at several sizes next to a plain memory copy, the physical limit.",
+        "catalog at several sizes next to a plain memory copy, the physical limit. The times here are PyTorch's own "
+        "kernels, without the check actlab's modules add to keep the limits at ±inf. The timing repeats in rounds "
+        "until each median is known to within a few per cent; when a ratio's 95 % interval still straddles the "
+        "verdict's 10 % threshold, a rerun could flip the verdict, so it reads “inconclusive on this machine”.",
         "zh": "速度取决于张量大小和机器：一旦张量放不进缓存，所有逐元素函数都在等待内存读写，差距随之缩小。"
-        "`actlab bench` 会在多种大小下测量整个函数目录，并与一次纯内存拷贝（物理上限）对比。",
+        "`actlab bench` 会在多种大小下测量整个函数目录，并与一次纯内存拷贝（物理上限）对比。"
+        "这里计时的是 PyTorch 自身的算子，不含 actlab 模块为保持 ±inf 处极限而加的检查。"
+        "计时按轮重复，直到每个中位数精确到百分之几；如果某个比值的 95% 区间仍跨过结论的 10% 阈值，"
+        "重跑一次结论就可能翻转，此时结论写作“在本机上无法判定”。",
     },
     "claim.fast": {"en": "ReLU is fast to compute.", "zh": "ReLU 计算速度快。"},
     "claim.vanishing": {
@@ -279,7 +286,10 @@ TEXT: dict[str, dict[str, str]] = {
         "a×b 误差：identity {identity_mul:.3g}，relu {relu_mul:.3g}",
     },
     "ev.definition": {"en": "measured: relu(x) = {values}", "zh": "实测：relu(x) = {values}"},
-    "ev.fast": {"en": "time relative to relu: {pairs}", "zh": "相对 ReLU 的耗时：{pairs}"},
+    "ev.fast": {
+        "en": "time relative to relu, median of {rounds} rounds (95 % interval): {pairs}",
+        "zh": "相对 ReLU 的耗时，{rounds} 轮测量的中位数（95% 区间）：{pairs}",
+    },
     "ev.vanishing": {
         "en": "gradient at the first hidden layer / the last: relu {relu:.2g}, sigmoid {sigmoid:.2g}",
         "zh": "首个隐藏层与最后一个隐藏层的梯度之比：relu {relu:.2g}，sigmoid {sigmoid:.2g}",

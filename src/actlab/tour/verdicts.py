@@ -17,6 +17,7 @@ class Verdict(str, Enum):
     CONFIRMED = "confirmed"
     PARTLY = "partly"
     NOT_CONFIRMED = "not confirmed"
+    INCONCLUSIVE = "inconclusive on this machine"  # the verdict would flip within the measurement's own spread
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,15 @@ def relu_is_fast(time_vs_relu: Mapping[str, float], t: Thresholds = T) -> Verdic
     if max(others.values()) >= t.faster_by:
         return Verdict.PARTLY
     return Verdict.NOT_CONFIRMED
+
+
+def relu_is_fast_within_spread(*, low: Mapping[str, float], high: Mapping[str, float], t: Thresholds = T) -> Verdict:
+    """:func:`relu_is_fast` at both ends of the measurement's uncertainty: ``low`` and ``high`` map each
+    activation to the ends of the 95 % interval of its median time ratio to ReLU. When the two ends give
+    different verdicts, a threshold lies inside the interval and a rerun could flip the verdict: inconclusive
+    on this machine."""
+    at_low, at_high = relu_is_fast(low, t), relu_is_fast(high, t)
+    return at_low if at_low is at_high else Verdict.INCONCLUSIVE
 
 
 def less_vanishing_gradient(*, first_over_last: Mapping[str, float], t: Thresholds = T) -> Verdict:
