@@ -174,7 +174,10 @@ def test_every_verdict_follows_from_the_numbers_the_run_recorded(tour_runs: dict
             identity_accuracy=worst_accuracy["identity"], relu_accuracy=worst_accuracy["relu"]
         ),
         "claim.definition": v.example_reproduces(max_abs_difference=_differences(numbers["s2"]["relu"], LESSON_RELU)),
-        "claim.fast": v.relu_is_fast(s3["time_vs_relu"]),
+        "claim.fast": v.relu_is_fast_within_spread(
+            low={n: lo for n, (lo, _) in s3["time_vs_relu_interval"].items()},
+            high={n: hi for n, (_, hi) in s3["time_vs_relu_interval"].items()},
+        ),
         "claim.vanishing": v.less_vanishing_gradient(first_over_last=s3["gradient_first_over_last"]),
         "claim.sparse": v.relu_is_sparse(zero_fraction=s3["exact_zeros"]),
         "claim.addition": v.relu_helps_addition(interp_mae=worst_mae),
