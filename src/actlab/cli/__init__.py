@@ -44,7 +44,7 @@ app = typer.Typer(
 )
 
 # Command modules register their commands on `app` when imported, in the order `actlab --help` lists them.
-from actlab.cli import catalog_cmds, train_cmds, diagnose_cmds, compare_cmds, tour_cmds, bench_cmds  # noqa: E402, F401, I001
+from actlab.cli import catalog_cmds, train_cmds, diagnose_cmds, compare_cmds, tour_cmds, bench_cmds, serve_cmds  # noqa: E402, F401, I001
 
 
 def main(argv: list[str] | None = None) -> None:
