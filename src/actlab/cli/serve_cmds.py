@@ -33,6 +33,7 @@ def serve_cmd(
         )
 
     def ready(url: str) -> None:
-        console.print(f"actlab playground at {url}  (Ctrl-C stops it; exported runs go to {out}/)", highlight=False)
+        console.print(f"actlab playground at {url}  (Ctrl-C stops it; exported runs go to {out}/)", highlight=False,
+                      soft_wrap=True)
 
     run(host, port, open_browser, out, on_ready=ready)
