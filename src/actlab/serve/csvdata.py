@@ -1,6 +1,6 @@
 """Own data from a CSV file: one point per line, ``x1,x2,label``.
 
-A first line that is not three numbers is a header and skipped; blank lines and lines starting with ``#``
+A first line without a single number is a header and skipped; blank lines and lines starting with ``#``
 are skipped; fields may be separated by commas, semicolons, tabs or spaces. Labels are 0 and 1 (TF
 Playground's -1 and 1 are read as 0 and 1). Every error names its line.
 """
@@ -28,9 +28,9 @@ def parse_points(text: str, limits: Limits) -> tuple[tuple[float, float, int], .
         fields = SEPARATORS.split(line)
         values = _numbers(fields)
         if values is None:
-            if not points and number == _first_content_line(text):
+            if not points and number == _first_content_line(text) and not any(map(_is_number, fields)):
                 continue  # a header
-            raise ActlabError(f"CSV line {number}: expected three numbers x1,x2,label, got {line[:60]!r}")
+            raise ActlabError(f"CSV line {number}: expected three finite numbers x1,x2,label, got {line[:60]!r}")
         x1, x2, label = values
         if not (low <= x1 <= high and low <= x2 <= high):
             raise ActlabError(f"CSV line {number}: the point ({x1:g}, {x2:g}) is outside the square [{low:g}, {high:g}]²")
@@ -54,6 +54,14 @@ def _numbers(fields: list[str]) -> tuple[float, float, float] | None:
     if not all(math.isfinite(v) for v in (x1, x2, label)):
         return None
     return x1, x2, label
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _first_content_line(text: str) -> int:
