@@ -104,7 +104,7 @@ def test_grid_points_run_from_the_top_left() -> None:
 
 
 def test_quantize_maps_minus_scale_zero_and_scale() -> None:
-    values = torch.tensor([[-2.0, 0.0], [0.0, 0.0], [2.0, 0.0], [1.0, 0.0]])
+    values = torch.tensor([[-2.0, 0.0, 2.0, 1.0], [0.0, 0.0, 0.0, 0.0]])  # two grids of four cells
     grids = heatmaps.quantize(values, heatmaps.symmetric_scales(values))
     assert list(grids[:4]) == [0, 128, 255, 191]  # round(127.5 * (v/s + 1)), half to even
     assert list(grids[4:]) == [128] * 4  # an all-zero grid (a dead unit) is white, not a division by zero
@@ -113,7 +113,7 @@ def test_quantize_maps_minus_scale_zero_and_scale() -> None:
 def test_output_values_are_the_class_probability_difference() -> None:
     logits = torch.tensor([[0.3, -1.2], [2.0, 2.0], [-4.0, 5.0]], dtype=torch.float64)
     p = torch.softmax(logits, dim=1)
-    expected = (p[:, 1] - p[:, 0]).unsqueeze(1)
+    expected = (p[:, 1] - p[:, 0]).unsqueeze(0)
     assert torch.allclose(heatmaps.output_values(logits, classification=True), expected, atol=1e-15)
 
 

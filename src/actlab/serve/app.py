@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import anyio
 from fastapi import FastAPI, HTTPException, WebSocket
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -39,6 +40,7 @@ def create_app(limits: Limits | None = None, runs_dir: Path | str = "actlab-runs
         import torch
 
         torch.set_num_threads(1)  # tiny networks: one thread per step is fastest, and pages share the cores
+        app.state.workers = anyio.CapacityLimiter(limits.workers)  # all pages' work; made in the running loop
         reaper = asyncio.create_task(_close_idle(manager, connections, limits))
         try:
             yield
@@ -75,7 +77,7 @@ def create_app(limits: Limits | None = None, runs_dir: Path | str = "actlab-runs
             await ws.send_json(error_message("full", str(err)))
             await ws.close(code=FULL_CLOSE)
             return
-        connection = Connection(ws, session, limits, Path(runs_dir), on_export)
+        connection = Connection(ws, session, limits, Path(runs_dir), on_export, app.state.workers)
         connections[session.id] = connection
         try:
             await connection.run()

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import anyio.to_thread
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -29,6 +30,14 @@ from actlab.serve.protocol import VERSION, Message, ProtocolError, error_message
 from actlab.serve.session import Session
 from actlab.serve.state import StateError, parse_state, schema
 
+try:
+    from starlette.websockets import WebSocketDisconnected  # Starlette >= 1.0: a send after the close
+except ImportError:  # pragma: no cover - older Starlette
+
+    class WebSocketDisconnected(Exception):  # type: ignore[no-redef]
+        """Never raised: older Starlette has no such error."""
+
+
 log = logging.getLogger("actlab.serve")
 
 IDLE_CLOSE = 4000  # WebSocket close codes of our own (4000-4999 are free for applications)
@@ -38,8 +47,8 @@ FULL_CLOSE = 4002
 
 class Connection:
     def __init__(self, ws: WebSocket, session: Session, limits: Limits, runs_dir: Path,
-                 on_export: Callable[[Path], str]) -> None:  # fmt: skip
-        self.ws, self.session, self.limits = ws, session, limits
+                 on_export: Callable[[Path], str], workers: anyio.CapacityLimiter) -> None:  # fmt: skip
+        self.ws, self.session, self.limits, self.workers = ws, session, limits, workers
         self.runs_dir, self.on_export = runs_dir, on_export
         self.greeted = False
         self.work_lock = asyncio.Lock()
@@ -58,7 +67,7 @@ class Connection:
                 self.session.touch()
                 raw = message.get("text") if message.get("text") is not None else message.get("bytes")
                 await self._handle(raw)
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, WebSocketDisconnected):
             return
         finally:
             player.cancel()
@@ -74,14 +83,14 @@ class Connection:
             while session.playing and session.frame - session.acked < limits.frames_in_flight:
                 started = loop.time()
                 try:
-                    frame = await self._work(session.advance, limits.train_seconds)
+                    frame = await self._work(session.advance, 1 / limits.updates_per_second)
                 except ActlabError as err:
                     session.playing = False
                     await self.send(error_message("training", str(err)))
                     await self.send(session.status())
                     break
                 await self.send(frame)
-                await asyncio.sleep(max(0.0, 1 / limits.max_updates_per_second - (loop.time() - started)))
+                await asyncio.sleep(max(0.0, 1 / limits.updates_per_second - (loop.time() - started)))
 
     # --- messages -------------------------------------------------------------------------------------
 
@@ -91,6 +100,8 @@ class Connection:
             if not self.greeted and message.type != "hello":
                 raise ProtocolError("no_hello", f'say hello first: {{"type": "hello", "version": {VERSION}}}')
             await getattr(self, f"_on_{message.type}")(message)
+        except (WebSocketDisconnect, WebSocketDisconnected):
+            raise  # the page is gone: nothing to tell it
         except ProtocolError as err:
             await self.send(err.as_message())
         except StateError as err:
@@ -125,6 +136,7 @@ class Connection:
         if len(self.session.data.train_x) == 0:
             raise ActlabError("there are no training points yet: click on the square to add some, or upload a CSV")
         self.session.playing = True
+        self.session.acked = self.session.frame  # frames from before are stale: do not wait for them
         await self.send(self.session.status())
         self.wake.set()
 
@@ -163,9 +175,11 @@ class Connection:
     # --- plumbing -------------------------------------------------------------------------------------
 
     async def _work(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run ``fn`` in a worker thread, after any other work of this page."""
+        """Run ``fn`` in a worker thread, after any other work of this page, and while at most
+        ``limits.workers`` pieces of work of all pages run (more threads would only fight over the
+        interpreter lock and keep the event loop, which answers every page, waiting)."""
         async with self.work_lock:
-            return await anyio.to_thread.run_sync(fn, *args)
+            return await anyio.to_thread.run_sync(fn, *args, limiter=self.workers)
 
     async def send(self, message: dict[str, Any] | bytes) -> None:
         async with self.send_lock:

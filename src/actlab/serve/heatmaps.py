@@ -32,22 +32,23 @@ def grid_points(square: tuple[float, float], g: int) -> Tensor:
     return torch.stack([x1, x2], dim=1).float()
 
 
-def quantize(values: Tensor, scales: Tensor) -> bytes:
-    """``values`` ``(n, k)`` (one column per grid) with one scale per column -> ``k`` grids of ``n`` bytes."""
-    v = (values.float() / scales.float().clamp(min=TINY)).t().contiguous()  # (k, n)
+def quantize(grids: Tensor, scales: Tensor) -> bytes:
+    """``grids`` ``(k, n)`` (one row per grid) with one scale per row -> ``k`` grids of ``n`` bytes."""
+    v = grids.float() / scales.float().clamp(min=TINY).unsqueeze(1)
     return v.add_(1).mul_(127.5).round_().clamp_(0, 255).nan_to_num_(127.0).to(torch.uint8).numpy().tobytes()
 
 
-def symmetric_scales(values: Tensor) -> Tensor:
-    """Each column's largest |value| (``TINY`` for an all-zero column)."""
-    return values.float().abs().amax(dim=0).nan_to_num(TINY).clamp(min=TINY)
+def symmetric_scales(grids: Tensor) -> Tensor:
+    """Each row's largest |value| (``TINY`` for an all-zero row)."""
+    return grids.float().abs().amax(dim=1).nan_to_num(TINY).clamp(min=TINY)
 
 
 def output_values(logits: Tensor, classification: bool) -> Tensor:
-    """The output heatmap's values: P(1) − P(0) = tanh((l₁ − l₀)/2) for two classes, the prediction else."""
+    """The output heatmap's values ``(1, n)``: P(1) − P(0) = tanh((l₁ − l₀)/2) for two classes, the
+    prediction for regression."""
     if classification:
-        return torch.tanh((logits[:, 1:2] - logits[:, 0:1]) / 2)
-    return logits[:, 0:1]
+        return torch.tanh((logits[:, 1] - logits[:, 0]) / 2).unsqueeze(0)
+    return logits[:, 0].unsqueeze(0)
 
 
 def truth_scale(task: Task | None, points: Tensor) -> float:
@@ -59,6 +60,6 @@ def truth_scale(task: Task | None, points: Tensor) -> float:
 
 def feature_grids(features: tuple[str, ...], points: Tensor) -> tuple[bytes, list[float]]:
     """The input features over the square (one grid each) and their scales."""
-    values = feature_matrix(points, features)
+    values = feature_matrix(points, features).t()  # (k, n)
     scales = symmetric_scales(values)
     return quantize(values, scales), [float(s) for s in scales]

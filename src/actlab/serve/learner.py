@@ -183,8 +183,7 @@ class Learner:
             out = self.mlp(self.test_f)
             result.test_loss, result.test_acc = self.criterion(out, self.data.test_y).item(), self._accuracy(
                 out, self.data.test_y)  # fmt: skip
-        finite = all(bool(p.isfinite().all()) for p in self.mlp.parameters())
-        for value in (result.train_loss, result.test_loss, None if finite else math.nan):
+        for value in (result.train_loss, result.test_loss):
             if value is not None and not math.isfinite(value):
                 raise ActlabError(
                     f"training diverged at epoch {self.epochs}: the loss became {value} with learning rate "
@@ -228,7 +227,7 @@ class Learner:
 
 
 def _rounded(t: Tensor) -> Any:
-    return (t.detach() * 1e4).round_().div_(1e4).tolist()
+    return (t.detach() * 1e4).round_().div_(1e4).nan_to_num_(0.0, 0.0, 0.0).tolist()  # JSON has no NaN or inf
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:

@@ -13,6 +13,7 @@ from actlab.errors import ActlabError
 from actlab.serve.limits import Limits
 
 WS_MAX_BYTES = 16 * 1024 * 1024  # the transport's own bound; the protocol refuses anything over 64 KB politely
+# No per-message compression: on loopback, zlib on every 120 KB frame costs both sides more than it saves.
 
 
 def is_loopback(host: str) -> bool:
@@ -63,7 +64,7 @@ def run(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, r
     sock = listen(host, port)
     url = url_of(sock, host)
     config = uvicorn.Config(create_app(limits, runs_dir), log_level="warning", ws_max_size=WS_MAX_BYTES,
-                            lifespan="on")  # fmt: skip
+                            ws_per_message_deflate=False, lifespan="on")  # fmt: skip
     server = uvicorn.Server(config)
     on_ready(url)
     if open_browser:

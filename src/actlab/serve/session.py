@@ -32,8 +32,9 @@ NETWORK_KEYS = ("feat", "layers", "act", "cmp", "opt")
 SLICE_POINTS = 101  # points along the extrapolation line of a regression task
 CURVE_POINTS = 121  # points of each activation's f and f′ drawn beside the network
 CURVE_RANGE = (-4.0, 4.0)
-STEPS_PER_CHUNK = 4  # while playing, steps between looks at the clock
-HEALTH_SECONDS = 0.1  # while playing, the Monitor's pass runs at most this often (10 looks a second)
+STEPS_PER_CHUNK = 2  # while playing, steps between looks at the clock
+FRAME_COST_WEIGHT = 0.2  # the frame's cost is a moving average: this much weight on the last one
+HEALTH_SECONDS = 0.2  # while playing, the Monitor's pass runs at most this often (5 looks a second)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Session:
     data: Dataset = field(init=False)
     learners: list[Learner] = field(init=False)
     _health: list[dict[str, Any]] = field(init=False, default_factory=list)
+    _frame_seconds: float = 0.01  # what making a frame costs, measured while playing
 
     def __post_init__(self) -> None:
         self.data = build_dataset(self.state, self.limits)
@@ -110,23 +112,28 @@ class Session:
 
     # --- training and frames --------------------------------------------------------------------------
 
-    def advance(self, budget: float | None = None) -> bytes:
+    def advance(self, period: float | None = None) -> bytes:
         """Train every network (in lockstep: the same steps on the same batches), then return the frame.
 
-        ``budget`` None: one whole epoch (the step button). A number of seconds: steps in small chunks until
-        the budget is spent or the epoch ends, whichever comes first, so that frames keep their rate on a
-        busy machine whatever the network and batch size (while playing).
+        ``period`` None: one whole epoch (the step button). A number of seconds (while playing): the time
+        one update may take; training gets what the frame leaves of it (the frame's cost is measured as it
+        goes), at least one step, at most the rest of the epoch. So frames keep their rate whatever the
+        network, the batch size and the machine's load; a busy machine trains less per frame instead.
         """
         require_points(self.data)
-        if budget is None:
+        if period is None:
             for learner in self.learners:
                 learner.epoch()
-        else:
-            deadline = time.perf_counter() + budget
-            ended = False
-            while not ended and time.perf_counter() < deadline:
-                ended = any([learner.train(STEPS_PER_CHUNK) for learner in self.learners])
-        return self.make_frame()
+            return self.make_frame()
+        start = time.perf_counter()
+        deadline = start + max(period - self._frame_seconds, 0.0)
+        ended = any([learner.train(1) for learner in self.learners])
+        while not ended and time.perf_counter() < deadline:
+            ended = any([learner.train(STEPS_PER_CHUNK) for learner in self.learners])
+        trained = time.perf_counter()
+        frame = self.make_frame()
+        self._frame_seconds += FRAME_COST_WEIGHT * (time.perf_counter() - trained - self._frame_seconds)
+        return frame
 
     def make_frame(self) -> bytes:
         """The frame of the networks as they are now: losses (every frame), the Monitor's diagnostics (at
@@ -150,14 +157,14 @@ class Session:
     def _net_frame(self, learner: Learner) -> tuple[dict[str, Any], bytes]:
         losses = learner.losses()
         with torch.no_grad():
-            h = self.grid_f
+            h = self.grid_f  # (g², k)
             hidden = []
             for name, module in learner.mlp.named_children():
                 h = module(h)
                 if name.startswith("act"):
-                    hidden.append(h)
-            out = heatmaps.output_values(h, self.data.kind == "classification")
-        units = torch.cat(hidden, dim=1) if hidden else torch.zeros(len(self.points), 0)
+                    hidden.append(h.t())  # (width, g²): one row per neuron
+            out = heatmaps.output_values(h, self.data.kind == "classification")  # (1, g²)
+        units = torch.cat(hidden) if hidden else torch.zeros(0, len(self.points))  # (units, g²)
         unit_scales = heatmaps.symmetric_scales(units)
         grids = heatmaps.quantize(units, unit_scales) + heatmaps.quantize(out, self._output_scale)
         header: dict[str, Any] = {

@@ -11,6 +11,7 @@ import { setLanguage, t, language } from "./i18n.js";
 const $ = (id) => document.getElementById(id);
 const NET_COLORS = [["#24303b", "#8aa"], ["#b5542b", "#e0a080"]]; // per network: train, test
 const SLICE_COLORS = ["#2f7fc1", "#e8833a"];
+const CURVE_POINTS = 600; // loss points kept per curve: beyond, every other one is dropped (the curve's shape stays)
 const DATASET_LABELS = {
   circle: { en: "circle", zh: "圆形" }, xor: { en: "xor", zh: "异或" }, gauss: { en: "gauss", zh: "高斯" },
   spiral: { en: "spiral", zh: "螺旋" }, moons: { en: "moons", zh: "双月" }, add: { en: "a + b" }, sub: { en: "a − b" },
@@ -296,6 +297,7 @@ function draw() {
     const h = app.history[k];
     if (h && (!h.xs.length || header.steps !== h.xs.at(-1))) {
       h.xs.push(header.steps); h.train.push(net.loss.train); h.test.push(net.loss.test);
+      if (h.xs.length > CURVE_POINTS) for (const key of ["xs", "train", "test"]) h[key] = h[key].filter((_, i) => i % 2 === 0 || i === h[key].length - 1);
     }
   });
   $("epoch").textContent = header.epoch;
