@@ -25,14 +25,10 @@ def serve_cmd(
     """Start the playground: datasets, a network you shape, live heatmaps, diagnostics, in your browser."""
     from actlab.serve.server import is_loopback, run
 
-    if not is_loopback(host):
-        err_console.print(
-            f"warning: listening on {host}: other machines can reach this playground and make it train; "
-            "use the default 127.0.0.1 unless you mean it",
-            highlight=False,
-        )
-
     def ready(url: str) -> None:
+        if not is_loopback(host):
+            err_console.print(f"warning: listening on {host}: other machines can reach this playground and make it "
+                              "train; use the default 127.0.0.1 unless you mean it", highlight=False, soft_wrap=True)  # fmt: skip
         console.print(f"actlab playground at {url}  (Ctrl-C stops it; exported runs go to {out}/)", highlight=False,
                       soft_wrap=True)
 

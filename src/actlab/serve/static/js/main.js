@@ -23,7 +23,7 @@ const OPERATOR_EXAMPLES = { add: "5 + 3", sub: "5 - 3", mul: "5 * 3", div: "6 / 
 const app = {
   schema: null, state: null, presets: [], data: null, network: null, views: [], outputs: [], square: [-6, 6],
   outputScale: 1, frame: null, features: null, pending: false, playing: false, history: [],
-  framesDrawn: 0, lags: [], exported: null, answer: null, errors: [], connected: false,
+  framesDrawn: 0, lags: [], drawMs: [], exported: null, answer: null, errors: [], connected: false,
 };
 window.playground = app;
 
@@ -283,6 +283,7 @@ function renderLegend() {
 // --- frames -------------------------------------------------------------------------------------------
 
 function draw() {
+  const started = performance.now();
   app.pending = false;
   const { header, payload } = app.frame;
   const g = header.grid;
@@ -312,7 +313,8 @@ function draw() {
   }
   app.framesDrawn++;
   app.lags.push(Date.now() - header.t);
-  if (app.lags.length > 2000) app.lags.splice(0, 1000);
+  app.drawMs.push(performance.now() - started);
+  if (app.lags.length > 2000) { app.lags.splice(0, 1000); app.drawMs.splice(0, 1000); }
   socket.send("ack", { frame: header.frame });
 }
 
