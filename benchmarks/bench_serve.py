@@ -104,7 +104,10 @@ async def protocol_page(url: str, seconds: float, seed: int = 0, ping_every: flo
         await ws.send(json.dumps({"type": "state", "state": {**WIDE, "seed": seed}}))
         while True:  # until the new network's first frame
             message = await ws.recv()
-            if isinstance(message, bytes) and len(unpack_binary(message)[0].get("nets", [{}])[0].get("scales", [])) == 49:
+            if (
+                isinstance(message, bytes)
+                and len(unpack_binary(message)[0].get("nets", [{}])[0].get("scales", [])) == 49
+            ):
                 break
         await ws.send(json.dumps({"type": "play"}))
         frames, lags, rtts, pings = 0, [], [], {}
@@ -143,8 +146,8 @@ def browser(url: str, seconds: float) -> dict:
             "--no-first-run"])  # fmt: skip
         page = chromium.new_page(viewport={"width": 1400, "height": 900})
         page.goto(url + HASH)
-        page.wait_for_function("window.playground && window.playground.state && "
-                               "window.playground.state.layers.length === 6 && window.playground.framesDrawn > 0")  # fmt: skip
+        ready = "window.playground?.state?.layers.length === 6 && window.playground.framesDrawn > 0"
+        page.wait_for_function(ready)
         page.click("#play")
         page.wait_for_function("window.playground.playing")
         before = page.evaluate("[window.playground.framesDrawn, window.playground.lags.length, performance.now()]")
@@ -184,10 +187,11 @@ def main() -> None:
         results = asyncio.run(many())
         ups = [r["ups"] for r in results]
         rtts = [x for r in results for x in r["rtts"]]
+        unanswered = sum(r["unanswered"] for r in results)
         print(f"protocol, {args.pages} pages at once      {statistics.fmean(ups):6.1f} updates/s per page "
               f"(min {min(ups):.1f}, total {sum(ups):.0f});  ping round trip p50 {percentile(rtts, 0.5):.0f} ms  "
               f"p95 {percentile(rtts, 0.95):.0f} ms  max {max(rtts):.0f} ms;  unanswered "
-              f"{sum(r['unanswered'] for r in results)} of {sum(len(r['rtts']) + r['unanswered'] for r in results)}")  # fmt: skip
+              f"{unanswered} of {len(rtts) + unanswered}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -37,11 +37,16 @@ def test_a_busy_port_is_one_line(cli) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = cli("serve", "--port", str(port))
-    assert result.code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.err and "choose another --port" in result.err
+    assert (
+        result.code == 2
+        and f"cannot listen on 127.0.0.1:{port}" in result.err
+        and "choose another --port" in result.err
+    )
 
 
 def test_options_reach_the_server_and_other_hosts_are_warned_about(cli, monkeypatch, tmp_path) -> None:
     calls = []
+
     def run(*args, on_ready) -> None:  # the real one listens, then says where; here only the saying
         calls.append(args)
         on_ready(f"http://{args[0]}:{args[1]}/")

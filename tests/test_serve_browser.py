@@ -77,8 +77,8 @@ def test_shape_train_reload_translate_export(browser, server: str) -> None:
     assert "act=relu,tanh,tanh" in page.url and "layers=5,2,2" in page.url
     # train until the test accuracy passes 90 %
     page.click("#play")
-    page.wait_for_function("(() => { const f = window.playground.frame; return f && f.header.nets[0].acc.test > 0.9; })()",
-                           timeout=90_000)  # fmt: skip
+    trained = "(() => { const f = window.playground.frame; return f && f.header.nets[0].acc.test > 0.9; })()"
+    page.wait_for_function(trained, timeout=90_000)
     page.click("#play")
     page.wait_for_function("!window.playground.playing")
     assert page.locator("[data-acc='0']").inner_text().endswith("%")
@@ -138,4 +138,3 @@ def test_own_points_compare_and_the_dead_neuron_preset(browser, server: str) -> 
     assert int(page.locator("[data-dead='0'] b").inner_text()) >= 2
     assert page.errors == []  # type: ignore[attr-defined]
     page.close()
-

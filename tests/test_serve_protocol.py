@@ -96,7 +96,9 @@ def test_the_page_is_served_with_its_modules_and_fetches_nothing_else(client: Te
         response = client.get(f"/static/js/{module}.js")
         assert response.status_code == 200 and "javascript" in response.headers["content-type"]
         assert all(spec.startswith("./") for spec in re.findall(r'from "([^"]+)"', response.text))
-        assert "fetch(" not in response.text and "XMLHttpRequest" not in response.text and "import(" not in response.text
+        assert (
+            "fetch(" not in response.text and "XMLHttpRequest" not in response.text and "import(" not in response.text
+        )
     assert "url(" not in client.get("/static/style.css").text
 
 
@@ -164,7 +166,7 @@ def test_protocol_version_mismatch_closes(client: TestClient) -> None:
 
 def test_parse_message_directly() -> None:
     assert parse_message('{"type": "ack", "frame": 3}', 100).fields == {"frame": 3}
-    with pytest.raises(ProtocolError, match="over|refused"):
+    with pytest.raises(ProtocolError, match=r"refused: the limit is 10 bytes"):
         parse_message('{"type": "ack", "frame": 3}', 10)
 
 
@@ -241,16 +243,16 @@ def test_a_page_closed_mid_training_frees_its_session(client: TestClient, app) -
 
 
 def test_sessions_are_bounded(tmp_path: Path) -> None:
-    with TestClient(create_app(Limits(max_sessions=2), tmp_path)) as client:
-        with client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
-            greet(a)
-            greet(b)
-            with client.websocket_connect("/ws") as c:
-                error = receive(c)
-                assert error["code"] == "full" and "2 pages open" in error["message"]
-                assert receive(c) == {"type": "websocket.close", "code": FULL_CLOSE}
-            a.send_json({"type": "ping", "id": 1})
-            assert receive(a) == {"type": "pong", "id": 1}
+    client = TestClient(create_app(Limits(max_sessions=2), tmp_path))
+    with client, client.websocket_connect("/ws") as a, client.websocket_connect("/ws") as b:
+        greet(a)
+        greet(b)
+        with client.websocket_connect("/ws") as c:
+            error = receive(c)
+            assert error["code"] == "full" and "2 pages open" in error["message"]
+            assert receive(c) == {"type": "websocket.close", "code": FULL_CLOSE}
+        a.send_json({"type": "ping", "id": 1})
+        assert receive(a) == {"type": "pong", "id": 1}
 
 
 def test_idle_pages_are_closed(tmp_path: Path) -> None:

@@ -118,7 +118,10 @@ def test_output_values_are_the_class_probability_difference() -> None:
 
 
 def test_dataset_is_seeded_and_split() -> None:
-    a, b = build_dataset(state(data="spiral", seed=3, split=70), LIMITS), build_dataset(state(data="spiral", seed=3, split=70), LIMITS)
+    a, b = (
+        build_dataset(state(data="spiral", seed=3, split=70), LIMITS),
+        build_dataset(state(data="spiral", seed=3, split=70), LIMITS),
+    )
     assert torch.equal(a.train_x, b.train_x) and torch.equal(a.test_y, b.test_y)
     assert len(a.train_x) == 0.7 * POINTS and len(a.test_x) == 0.3 * POINTS
     assert a.box == (-6.0, 6.0) and a.extrap == (-18.0, 18.0)
@@ -143,7 +146,9 @@ def test_network_is_build_models_network() -> None:
 def test_penalties_by_hand() -> None:
     s = state(data="add", layers=[2], act="identity", reg="l1", rate=0.5)
     learner = Learner(s, build_dataset(s, LIMITS), s.act)
-    fixed = MLP.from_weights([[[1.0, -2.0], [3.0, 0.0]], [[-1.0, 4.0]]], biases=[[9.0, 9.0], [9.0]], activation="identity")
+    fixed = MLP.from_weights(
+        [[[1.0, -2.0], [3.0, 0.0]], [[-1.0, 4.0]]], biases=[[9.0, 9.0], [9.0]], activation="identity"
+    )
     learner.model.mlp.load_state_dict(fixed.state_dict())
     assert float(learner._penalty().detach()) == 0.5 * (1 + 2 + 3 + 0 + 1 + 4)  # biases are not penalised
     learner.retune(s.with_(reg="l2"))

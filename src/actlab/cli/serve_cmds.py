@@ -27,9 +27,13 @@ def serve_cmd(
 
     def ready(url: str) -> None:
         if not is_loopback(host):
-            err_console.print(f"warning: listening on {host}: other machines can reach this playground and make it "
-                              "train; use the default 127.0.0.1 unless you mean it", highlight=False, soft_wrap=True)  # fmt: skip
-        console.print(f"actlab playground at {url}  (Ctrl-C stops it; exported runs go to {out}/)", highlight=False,
-                      soft_wrap=True)
+            warning = (f"warning: listening on {host}: other machines can reach this playground and make it train; "
+                       "use the default 127.0.0.1 unless you mean it")  # fmt: skip
+            err_console.print(warning, highlight=False, soft_wrap=True)
+        console.print(
+            f"actlab playground at {url}  (Ctrl-C stops it; exported runs go to {out}/)",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     run(host, port, open_browser, out, on_ready=ready)

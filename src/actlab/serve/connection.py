@@ -34,7 +34,7 @@ try:
     from starlette.websockets import WebSocketDisconnected  # Starlette >= 1.0: a send after the close
 except ImportError:  # pragma: no cover - older Starlette
 
-    class WebSocketDisconnected(Exception):  # type: ignore[no-redef]
+    class WebSocketDisconnected(Exception):  # type: ignore[no-redef]  # noqa: N818 - Starlette's name
         """Never raised: older Starlette has no such error."""
 
 

@@ -33,7 +33,9 @@ def parse_points(text: str, limits: Limits) -> tuple[tuple[float, float, int], .
             raise ActlabError(f"CSV line {number}: expected three finite numbers x1,x2,label, got {line[:60]!r}")
         x1, x2, label = values
         if not (low <= x1 <= high and low <= x2 <= high):
-            raise ActlabError(f"CSV line {number}: the point ({x1:g}, {x2:g}) is outside the square [{low:g}, {high:g}]²")
+            raise ActlabError(
+                f"CSV line {number}: the point ({x1:g}, {x2:g}) is outside the square [{low:g}, {high:g}]²"
+            )
         if label not in LABELS:
             raise ActlabError(f"CSV line {number}: the label {label:g} is not 0 or 1 (or -1)")
         points.append((x1, x2, LABELS[label]))

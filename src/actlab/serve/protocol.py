@@ -98,7 +98,7 @@ def parse_message(raw: Any, max_bytes: int) -> Message:
         detail = f"{err.msg} at column {err.colno}" if isinstance(err, json.JSONDecodeError) else str(err)
         raise ProtocolError("bad_json", f"malformed JSON: {detail}") from None
     if not isinstance(data, dict):
-        raise ProtocolError("bad_message", "a message must be a JSON object with a \"type\"")
+        raise ProtocolError("bad_message", 'a message must be a JSON object with a "type"')
     kind = data.get("type")
     if kind not in FIELDS:
         raise ProtocolError("unknown_type", f"unknown message type {kind!r}; types are {', '.join(FIELDS)}")

@@ -74,14 +74,14 @@ class Session:
             self.playing = self.playing and len(data.train_x) > 0
             self._rebuild_view()
             if changed & set(DATA_KEYS):
-                return out + self.describe()
-            return out + [self.network_message(), self.features_frame(), self.make_frame()]
+                return [*out, *self.describe()]
+            return [*out, self.network_message(), self.features_frame(), self.make_frame()]
         self.state = new
         for learner in self.learners:
             learner.retune(new)
         if "view" in changed:
             self._rebuild_view()
-            return out + [self.features_frame(), self.make_frame()]
+            return [*out, self.features_frame(), self.make_frame()]
         return out
 
     def reset(self) -> list[dict[str, Any] | bytes]:
