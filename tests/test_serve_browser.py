@@ -79,6 +79,8 @@ def test_shape_train_reload_translate_export(browser, server: str) -> None:
     page.click("#play")
     trained = "(() => { const f = window.playground.frame; return f && f.header.nets[0].acc.test > 0.9; })()"
     page.wait_for_function(trained, timeout=90_000)
+    if os.environ.get("ACTLAB_UPDATE_SCREENSHOTS") == "1":  # the README's picture: a little more training
+        page.wait_for_function("window.playground.frame.header.epoch >= 30", timeout=120_000)
     page.click("#play")
     page.wait_for_function("!window.playground.playing")
     assert page.locator("[data-acc='0']").inner_text().endswith("%")

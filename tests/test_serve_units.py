@@ -178,6 +178,18 @@ def test_a_frame_holds_every_heatmap() -> None:
     assert 0 <= net["acc"]["test"] <= 1 and net["loss"]["train"] > 0
 
 
+def test_frames_say_which_networks_they_show() -> None:
+    session = Session("t", LIMITS)
+    first = session.build
+    messages = session.apply(state(layers=[3]))
+    network = next(m for m in messages if isinstance(m, dict) and m["type"] == "network")
+    assert network["build"] == first + 1 == unpack_binary(session.make_frame())[0]["build"]
+    session.apply(session.state.with_(lr=0.1))  # applies to the networks as they are
+    assert session.build == first + 1
+    session.reset()
+    assert unpack_binary(session.make_frame())[0]["build"] == first + 2
+
+
 def test_regression_frames_carry_the_extrapolation_slice() -> None:
     session = Session("t", LIMITS)
     messages = session.apply(state(data="add", layers=[4], act="relu"))

@@ -28,8 +28,9 @@ state in force), ``data`` (the points), ``network`` (shapes, activations, their 
 one is); binary ``frame`` and ``features``.
 
 **Binary frames**: ``uint32`` little-endian header length ``H``, ``H`` bytes of UTF-8 JSON header, then the
-payload. A ``frame`` header holds ``frame`` (a counter the page acknowledges), ``epoch``, ``t`` (server
-time in ms, to measure the page's lag), ``grid`` (cells per side), and ``nets``: one entry per network
+payload. A ``frame`` header holds ``frame`` (a counter the page acknowledges), ``build`` (which networks it
+shows: the ``network`` message with the same number describes them), ``epoch``, ``steps``, ``t`` (server time
+in ms, to measure the page's lag), ``grid`` (cells per side), and ``nets``: one entry per network
 with its losses, accuracies, diagnostics, weights, biases, and ``scales`` (one per grid). The payload is
 every network's grids in order, ``grid²`` bytes each: its hidden units layer by layer, then its output.
 A ``features`` header holds ``names`` and ``scales``; its payload is one grid per input feature.

@@ -52,6 +52,7 @@ class Session:
     learners: list[Learner] = field(init=False)
     _health: list[dict[str, Any]] = field(init=False, default_factory=list)
     _frame_seconds: float = 0.01  # what making a frame costs, measured while playing
+    build: int = 0  # counts the networks built: frames and network messages carry it, so the page can match them
 
     def __post_init__(self) -> None:
         self.data = build_dataset(self.state, self.limits)
@@ -96,11 +97,12 @@ class Session:
         return [self.data.describe() | self._slice_truth(), self.network_message(), self.features_frame(),
                 self.make_frame()]  # fmt: skip
 
-    @staticmethod
-    def _learners(state: State, data: Dataset) -> list[Learner]:
+    def _learners(self, state: State, data: Dataset) -> list[Learner]:
         """The network of the state and, in compare mode, the second one: same data, seed and batches."""
         acts = [state.act] + ([(state.cmp,) * len(state.layers)] if state.cmp else [])
-        return [Learner(state, data, a) for a in acts]
+        learners = [Learner(state, data, a) for a in acts]
+        self.build += 1
+        return learners
 
     def _rebuild_view(self) -> None:
         square = self.data.view(self.state.view)
@@ -149,7 +151,7 @@ class Session:
             nets.append({**header, **health})
             payload.append(grids)
         self.frame += 1
-        header = {"type": "frame", "frame": self.frame, "epoch": self.learners[0].epochs,
+        header = {"type": "frame", "frame": self.frame, "build": self.build, "epoch": self.learners[0].epochs,
                   "steps": self.learners[0].steps, "t": time.time() * 1000, "grid": self.limits.grid,
                   "nets": nets}  # fmt: skip
         return pack_binary(header, b"".join(payload))
@@ -210,6 +212,7 @@ class Session:
                                     "formula": entry.formula, "derivative": entry.derivative}  # fmt: skip
         return {
             "type": "network",
+            "build": self.build,
             "features": list(self.state.feat),
             "layers": list(self.state.layers),
             "outputs": self.data.out_features,

@@ -67,7 +67,14 @@ function onState(state) {
   app.state = state;
   const hash = toHash(state);
   if (location.hash !== hash) history.replaceState(null, "", hash);
-  if (langChanged) { setLanguage(state.lang); buildControls(); if (app.network) onNetwork(app.network); }
+  if (langChanged) {
+    setLanguage(state.lang);
+    buildControls();
+    if (app.network) onNetwork(app.network, true);
+    if (app.data) { renderRanges(); renderLegend(); }
+    if (app.frame) draw();
+    $("connection").textContent = t(app.connected ? "connected" : "disconnected");
+  }
   renderControls();
   if (viewChanged) { drawOverlays(); if (app.frame) draw(); }
 }
@@ -191,9 +198,9 @@ function bind() {
 
 // --- network and output views -------------------------------------------------------------------------
 
-function onNetwork(m) {
+function onNetwork(m, keepHistory = false) {
   app.network = m;
-  app.history = m.nets.map(() => ({ xs: [], train: [], test: [] }));
+  if (!keepHistory) app.history = m.nets.map(() => ({ xs: [], train: [], test: [] }));
   for (const v of app.views) v.remove();
   const actions = {
     toggleFeature(name) {
@@ -286,6 +293,10 @@ function draw() {
   const started = performance.now();
   app.pending = false;
   const { header, payload } = app.frame;
+  if (!app.network || header.build !== app.network.build) {
+    socket.send("ack", { frame: header.frame }); // a frame of the networks before the last change: skip it
+    return;
+  }
   const g = header.grid;
   let offset = 0;
   header.nets.forEach((net, k) => {
