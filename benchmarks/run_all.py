@@ -12,6 +12,7 @@ RUNS = [
     ["bench_monitor.py", "--quick"],
     ["bench_vectorized.py", "--quick"],
     ["bench_tour.py"],
+    ["bench_serve.py", "--quick"],
 ]
 
 if __name__ == "__main__":
