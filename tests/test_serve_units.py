@@ -166,6 +166,23 @@ def test_compare_networks_start_equal_and_step_in_lockstep() -> None:
     assert len(header["nets"]) == 2 and a.steps == b.steps == math.ceil(250 / 10) and a.epochs == b.epochs == 1
 
 
+def test_a_link_gives_the_same_network_whatever_the_frame_rate() -> None:
+    """Frames cut training into pieces of any size (the machine's load decides); the steps are the same."""
+    link = state(data="moons", layers=[6, 4], act=["gelu", "relu"], cmp="tanh", seed=5, batch=7, reg="l1", rate=0.001)
+    whole, pieces = Session("a", LIMITS), Session("b", LIMITS)
+    whole.apply(link)
+    pieces.apply(link)
+    whole.advance(None)
+    whole.advance(None)
+    while pieces.learners[0].epochs < 2:
+        for learner in pieces.learners:
+            learner.train(3)
+    for a, b in zip(whole.learners, pieces.learners, strict=True):
+        assert a.steps == b.steps == 2 * math.ceil(250 / 7)
+        for pa, pb in zip(a.mlp.parameters(), b.mlp.parameters(), strict=True):
+            assert torch.equal(pa, pb)
+
+
 def test_a_frame_holds_every_heatmap() -> None:
     session = Session("t", LIMITS)
     session.apply(state(data="xor", feat=ALL_FEATURES, layers=[8] * 6, act="relu"))

@@ -39,7 +39,6 @@ A ``features`` header holds ``names`` and ``scales``; its payload is one grid pe
 from __future__ import annotations
 
 import json
-import math
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -133,7 +132,3 @@ def unpack_binary(frame: bytes) -> tuple[dict[str, Any], bytes]:
     """The header and payload of :func:`pack_binary`'s frame (for tests, benchmarks and other clients)."""
     (length,) = HEADER.unpack_from(frame)
     return json.loads(frame[HEADER.size : HEADER.size + length]), frame[HEADER.size + length :]
-
-
-def finite_or_none(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None

@@ -3,8 +3,9 @@
 Everything here is synchronous and independent of the transport: :mod:`actlab.serve.connection` feeds it
 checked messages and sends what it returns. A state change rebuilds what it must and no more: the data
 when the dataset, noise, split, seed or own points change; the networks when, in addition, the features,
-layers or activations change; the learning rate, optimizer, batch size and regularisation apply to the
-networks as they are; the view and the page-only keys (test, disc, lang) rebuild nothing.
+layers or activations change; the learning rate, optimizer (a fresh one: its moments start again), batch
+size and regularisation apply to the networks as they are; the view redraws; the page-only keys (test,
+disc, lang) change nothing here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from actlab.serve.protocol import pack_binary
 from actlab.serve.state import State
 
 DATA_KEYS = ("data", "noise", "split", "seed", "pts")
-NETWORK_KEYS = ("feat", "layers", "act", "cmp", "opt")
+NETWORK_KEYS = ("feat", "layers", "act", "cmp")
 SLICE_POINTS = 101  # points along the extrapolation line of a regression task
 CURVE_POINTS = 121  # points of each activation's f and f′ drawn beside the network
 CURVE_RANGE = (-4.0, 4.0)
@@ -39,7 +40,7 @@ HEALTH_SECONDS = 0.2  # while playing, the Monitor's pass runs at most this ofte
 
 @dataclass
 class Session:
-    """One page's experiment. ``advance`` trains an epoch and returns the binary frame to send."""
+    """One page's experiment: ``apply`` a new state, ``advance`` (train, then the frame to send), ``ask``."""
 
     id: str
     limits: Limits
