@@ -23,7 +23,7 @@ const OPERATOR_EXAMPLES = { add: "5 + 3", sub: "5 - 3", mul: "5 * 3", div: "6 / 
 const app = {
   schema: null, state: null, presets: [], data: null, network: null, views: [], outputs: [], square: [-6, 6],
   outputScale: 1, frame: null, features: null, pending: false, playing: false, history: [],
-  framesDrawn: 0, lags: [], drawMs: [], exported: null, answer: null, errors: [], connected: false,
+  framesDrawn: 0, lags: [], drawMs: [], exported: null, pendingAsk: "", answer: null, errors: [], connected: false,
 };
 window.playground = app;
 
@@ -64,6 +64,8 @@ function onReady(m) {
 function onState(state) {
   const langChanged = !app.state || app.state.lang !== state.lang;
   const viewChanged = app.state && (app.state.test !== state.test || app.state.disc !== state.disc);
+  if (!app.state || app.state.data !== state.data) $("ask-text").value = OPERATOR_EXAMPLES[state.data] ?? "0.5 -1";
+  if (app.pendingAsk) { $("ask-text").value = app.pendingAsk; app.pendingAsk = ""; }
   app.state = state;
   const hash = toHash(state);
   if (location.hash !== hash) history.replaceState(null, "", hash);
@@ -114,8 +116,6 @@ function buildControls() {
 }
 
 function chooseDataset(name) {
-  if (name in OPERATOR_EXAMPLES) $("ask-text").value = OPERATOR_EXAMPLES[name];
-  else if (app.state && app.state.data in OPERATOR_EXAMPLES) $("ask-text").value = "0.5 -1";
   send({ data: name });
 }
 
@@ -172,10 +172,10 @@ function bind() {
     e.target.value = "";
     if (!preset) return;
     const keep = { lang: app.state.lang, test: app.state.test, disc: app.state.disc };
+    app.pendingAsk = preset.ask; // put in the box once the preset's state is in force
     send({ ...app.schema.defaults, ...keep, ...preset.state });
-    if (preset.ask) $("ask-text").value = preset.ask;
     showNote(preset.note[language()]);
-    if (preset.play) setTimeout(() => socket.send("play"), 50);
+    if (preset.play) socket.send("play"); // the server reads messages in order: after the state
   });
   $("ask").addEventListener("submit", (e) => { e.preventDefault(); socket.send("ask", { text: $("ask-text").value }); });
   $("csv").addEventListener("change", async (e) => {
@@ -194,6 +194,7 @@ function bind() {
     URL.revokeObjectURL(a.href);
   });
   $("error-close").addEventListener("click", () => { $("error").hidden = true; });
+  $("note").addEventListener("click", () => { $("note").hidden = true; });
 }
 
 // --- network and output views -------------------------------------------------------------------------
