@@ -204,6 +204,20 @@ def test_play_sends_only_as_many_frames_as_the_page_has_drawn(client: TestClient
         assert until(ws, "status")["playing"] is False
 
 
+def test_divergence_while_playing_stops_and_says_so(client: TestClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        greet(ws)
+        features = ["x1", "x2", "x1sq", "x2sq", "x1x2"]
+        ws.send_json({"type": "state", "state": {"data": "mul", "feat": features, "opt": "sgd", "lr": 10}})
+        until(ws, "status")
+        ws.send_json({"type": "play"})
+        error = until(ws, "error")
+        assert error["code"] == "training" and "training diverged" in error["message"]
+        assert until(ws, "status")["playing"] is False
+        ws.send_json({"type": "ping", "id": 3})
+        assert until(ws, "pong")["id"] == 3
+
+
 def test_changes_while_playing_apply_live_or_rebuild(client: TestClient) -> None:
     with client.websocket_connect("/ws") as ws:
         greet(ws)

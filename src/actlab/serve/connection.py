@@ -84,8 +84,10 @@ class Connection:
                 started = loop.time()
                 try:
                     frame = await self._work(session.advance, 1 / limits.updates_per_second)
-                except ActlabError as err:
+                except Exception as err:  # diverged (ActlabError), or a bug: stop playing and say so
                     session.playing = False
+                    if not isinstance(err, ActlabError):
+                        log.exception("serve: unexpected error while training")
                     await self.send(error_message("training", str(err)))
                     await self.send(session.status())
                     break
