@@ -1,9 +1,10 @@
-# Two entry points for a fresh clone: `make tour` (install, then the guided tour) and `make test`.
+# Entry points for a fresh clone: `make tour` (install, then the guided tour), `make serve` (the playground)
+# and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: install tour test lint bench
+.PHONY: install tour serve test lint bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,6 +19,9 @@ install: $(VENV)/.installed
 
 tour: install
 	$(VENV)/bin/actlab tour --out actlab-report
+
+serve: install
+	$(VENV)/bin/actlab serve --open
 
 test: install
 	$(PY) -m ruff check src tests benchmarks

@@ -15,6 +15,7 @@ RUNS = [
     ["bench_startup.py", "--quick"],
     ["bench_edges.py", "--quick"],
     ["bench_ray.py", "--quick"],
+    ["bench_serve.py", "--quick"],
 ]
 
 if __name__ == "__main__":

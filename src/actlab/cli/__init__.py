@@ -43,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "minute)."),
     "bench": ("bench_cmds", "Forward and forward+backward time per element and effective GB/s for catalog "
               "activations."),
+    "serve": ("serve_cmds", "Start the playground: datasets, a network you shape, live heatmaps, diagnostics, in your "
+              "browser."),
     "runs": ("runs_cmds", "The results database: list, show, export, plot and clean up stored runs."),
 }  # fmt: skip
 
