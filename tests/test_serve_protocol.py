@@ -204,6 +204,19 @@ def test_play_sends_only_as_many_frames_as_the_page_has_drawn(client: TestClient
         assert until(ws, "status")["playing"] is False
 
 
+def test_play_streams_even_when_earlier_frames_were_never_acknowledged(client: TestClient) -> None:
+    """A client that skips drawing the frames of its setup must not wait forever for them."""
+    with client.websocket_connect("/ws") as ws:
+        greet(ws)
+        for _ in range(2):
+            ws.send_json({"type": "step"})
+            until(ws, "status")
+            assert receive(ws)["type"] == "frame"  # three frames now, none acknowledged
+        ws.send_json({"type": "play"})
+        assert receive(ws)["playing"] is True
+        assert [receive(ws)["type"], receive(ws)["type"]] == ["frame", "frame"]
+
+
 def test_divergence_while_playing_stops_and_says_so(client: TestClient) -> None:
     with client.websocket_connect("/ws") as ws:
         greet(ws)

@@ -18,6 +18,6 @@ class Limits:
     grid: int = 50  # heatmap cells per side, for every neuron and the output
     idle_seconds: float = 900.0  # a page silent this long (no message, no frame acknowledged) is closed
     max_message_bytes: int = 65_536  # a CSV of 500 points is ~10 KB; anything bigger is refused unread
-    updates_per_second: float = 40.0  # while playing, per page: training fills what each frame leaves of 1/40 s
+    updates_per_second: float = 60.0  # while playing, per page: training fills what each frame leaves of 1/60 s
     workers: int = 2  # pieces of training run at once, over all pages: one per core keeps the event loop quick
     frames_in_flight: int = 2  # frames sent but not yet drawn by the page: bounds the lag of the curves

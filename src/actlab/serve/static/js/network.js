@@ -10,6 +10,7 @@ const NODE = 38;
 const ROW = 46;
 const HEAD = 96;
 const SVG_NS = "http://www.w3.org/2000/svg";
+const LINK_MS = 100;
 
 function el(tag, attrs = {}, parent = null) {
   const node = tag.startsWith("svg:") ? document.createElementNS(SVG_NS, tag.slice(4)) : document.createElement(tag);
@@ -34,6 +35,7 @@ export class NetworkView {
   constructor(container, spec, actions) {
     this.spec = spec;
     this.actions = actions;
+    this.linksAt = -Infinity;
     this.root = el("div", { class: "net" }, container);
     if (spec.title) el("div", { class: "net-title", text: spec.title }, this.root);
     this.body = el("div", { style: "position:relative" }, this.root);
@@ -168,16 +170,10 @@ export class NetworkView {
     for (let c = 1; c < this.nodes.length; c++) {
       for (const node of this.nodes[c]) { paint(node.canvas, payload, offset + k * g * g, g); k++; }
     }
-    this.links.forEach((layer, l) => {
-      const w = net.weights[l];
-      layer.forEach((row, o) => row.forEach((path, i) => {
-        // one style string per line, written only when it changes visibly: hundreds of lines, 30 times a second
-        const v = w[o][i], a = Math.abs(v);
-        const style = `stroke:${v < 0 ? NEG_CSS : POS_CSS};stroke-width:${(0.3 + Math.min(a, 3) * 1.6).toFixed(1)};`
-          + `stroke-opacity:${(0.35 + Math.min(a, 1) * 0.6).toFixed(2)}`;
-        if (path.lastStyle !== style) { path.setAttribute("style", style); path.lastStyle = style; }
-      }));
-    });
+    clearTimeout(this.linkTimer);
+    const wait = LINK_MS - (performance.now() - this.linksAt);
+    if (wait <= 0) this.updateLinks(net);
+    else this.linkTimer = setTimeout(() => this.updateLinks(this.net), wait); // the last frame's weights, too
     if (net.dead) {
       net.dead.forEach((units, l) => this.nodes[l + 1].forEach((node, j) => node.box.classList.toggle("dead", units.includes(j))));
       net.saturated.forEach((units, l) => this.nodes[l + 1].forEach((node, j) => node.box.classList.toggle("saturated", units.includes(j))));
@@ -189,6 +185,22 @@ export class NetworkView {
       });
     }
     if (this.hovered) this.showWeight();
+  }
+
+  // The weights as lines: redrawing hundreds of SVG curves costs the page more than all the heatmaps, and a
+  // weight's width and colour change slowly, so the lines follow at most LINK_MS apart (hover reads every frame).
+  updateLinks(net) {
+    this.linksAt = performance.now();
+    this.links.forEach((layer, l) => {
+      const w = net.weights[l];
+      layer.forEach((row, o) => row.forEach((path, i) => {
+        // one style string per line, written only when it changes visibly
+        const v = w[o][i], a = Math.abs(v);
+        const style = `stroke:${v < 0 ? NEG_CSS : POS_CSS};stroke-width:${(0.3 + Math.min(a, 3) * 1.6).toFixed(1)};`
+          + `stroke-opacity:${(0.35 + Math.min(a, 1) * 0.6).toFixed(2)}`;
+        if (path.lastStyle !== style) { path.setAttribute("style", style); path.lastStyle = style; }
+      }));
+    });
   }
 
   showWeight() {
@@ -221,6 +233,7 @@ export class NetworkView {
   }
 
   remove() {
+    clearTimeout(this.linkTimer);
     this.root.remove();
   }
 }
