@@ -9,6 +9,11 @@ A store opened with ``create=False`` (the read-only ``actlab runs`` commands) re
 exist instead of creating an empty one. An explicit path (an argument or ``$ACTLAB_DB``) whose folder does
 not exist is refused; only the default ``./actlab-runs/`` folder is created on demand.
 
+A run records the device it trained on (``"device"`` in its config; a config without one, as every run
+stored before devices existed, ran on the CPU): the device is part of the key, so a GPU result never answers
+for a CPU run nor the other way round, unless the store's :attr:`ResultStore.reuse_any_device` is set
+(``--reuse-any-device``), see :func:`device_twins`.
+
 The file is checked before anything is written to it: a file that is not SQLite, an SQLite database that
 belongs to another program, a database from a newer actlab, or a damaged one raises
 :class:`~actlab.errors.ActlabError` and is left untouched.
@@ -123,10 +128,16 @@ class RunRecord:
     created_at: str
     label: str | None = None
 
+    @property
+    def device(self) -> str:
+        """Where the run trained: its config's ``device``, ``"cpu"`` where it names none."""
+        return device_of(self.config)
+
     def summary(self) -> dict[str, Any]:
         """The record without its loss history (what ``actlab runs list`` shows)."""
         return {
             "id": self.id,
+            "device": self.device,
             "config_hash": self.config_hash,
             "version": self.version,
             "task": self.task,
@@ -164,6 +175,28 @@ def _record(row: tuple[Any, ...]) -> RunRecord:
     )  # fmt: skip
 
 
+# --- devices (issue 14): kept apart here so that the rest of the store does not change -------------------
+
+STORED_DEVICES = ("cpu", "cuda")  # the devices a run may record (actlab.device.resolve_device's results)
+
+
+def device_of(config: Mapping[str, Any]) -> str:
+    """The device a stored config trained on: its ``device``, ``"cpu"`` where it has none."""
+    return str(config.get("device") or "cpu")
+
+
+def device_twins(config: Any, version: str | None = None) -> list[str]:
+    """The keys (:func:`config_hash`) of the same run on each of the other :data:`STORED_DEVICES`: the
+    config with its ``device`` changed (left out for ``"cpu"``, as :class:`~actlab.TrainConfig` writes it)."""
+    data = config_dict(config)
+    twins = []
+    for device in STORED_DEVICES:
+        if device != device_of(data):
+            twin = {k: v for k, v in data.items() if k != "device"}
+            twins.append(config_hash(twin if device == "cpu" else {**twin, "device": device}, version))
+    return twins
+
+
 class ResultStore:
     """Finished runs in an SQLite file (default ``./actlab-runs/actlab.db``, or ``$ACTLAB_DB``).
 
@@ -180,6 +213,7 @@ class ResultStore:
         path, or when an explicit path's folder does not exist (only the default folder is created).
         """
         self.path = Path(path) if path is not None else default_path()
+        self.reuse_any_device = False  # True: a run on another device answers for this one (device_twins)
         memory = str(path) == ":memory:"
         if not memory:
             self._check_file()
@@ -296,8 +330,17 @@ class ResultStore:
         return self.get_many([config]).get(config_hash(config))
 
     def get_many(self, configs: Iterable[Any]) -> dict[str, RunRecord]:
-        """Stored runs for ``configs``, by config hash (configs without a stored run are absent)."""
-        keys = sorted({config_hash(c) for c in configs})
+        """Stored runs for ``configs``, by config hash (configs without a stored run are absent; with
+        :attr:`reuse_any_device`, a run of the same config on another device is given under its hash)."""
+        keyed = {config_hash(c): c for c in configs}
+        found = self._get_keys(sorted(keyed))
+        if self.reuse_any_device:
+            twins = {key: device_twins(config) for key, config in keyed.items() if key not in found}
+            held = self._get_keys(sorted({t for ts in twins.values() for t in ts}))
+            found.update({key: held[t] for key, ts in twins.items() for t in ts if t in held})
+        return found
+
+    def _get_keys(self, keys: Sequence[str]) -> dict[str, RunRecord]:
         found: dict[str, RunRecord] = {}
         for start in range(0, len(keys), 500):  # SQLite limits the number of bound parameters
             chunk = keys[start : start + 500]
@@ -306,8 +349,18 @@ class ResultStore:
                 found[row[1]] = _record(row)
         return found
 
-    def stored_hashes(self, keys: Iterable[str]) -> set[str]:
-        """Which of the config hashes ``keys`` have a stored run (reads the keys only, not the runs)."""
+    def stored_hashes(self, keys: Iterable[str] | Mapping[str, Any]) -> set[str]:
+        """Which of the config hashes ``keys`` have a stored run (reads the keys only, not the runs). Given a
+        mapping of hashes to configs and :attr:`reuse_any_device`, a hash counts as stored where the same
+        config on another device is (:func:`device_twins`)."""
+        found = self._stored(keys)
+        if self.reuse_any_device and isinstance(keys, Mapping):
+            twins = {key: device_twins(config) for key, config in keys.items() if key not in found}
+            held = self._stored([t for ts in twins.values() for t in ts])
+            found.update(key for key, ts in twins.items() if held.intersection(ts))
+        return found
+
+    def _stored(self, keys: Iterable[str]) -> set[str]:
         wanted = sorted(set(keys))
         found: set[str] = set()
         for start in range(0, len(wanted), 500):  # SQLite limits the number of bound parameters

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -22,6 +23,7 @@ from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
     BatchSizeOpt,
     BiasInitOpt,
+    DeviceOpt,
     ExtrapRangeOpt,
     HiddenOpt,
     InitOpt,
@@ -51,6 +53,11 @@ DbOpt = Annotated[
     ),
 ]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
+ReuseAnyDeviceOpt = Annotated[
+    bool,
+    typer.Option("--reuse-any-device", help="Reuse a stored run trained on another device (cpu or cuda) for the "
+                 "same config; without it each device's runs are its own."),
+]  # fmt: skip
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 WorkersOpt = Annotated[
     int | None, typer.Option("--workers", "--threads", min=1, show_default=False,
@@ -123,6 +130,8 @@ def compare(
     db: DbOpt = None,
     fresh: FreshOpt = False,
     workers: WorkersOpt = None,
+    device: DeviceOpt = "cpu",
+    reuse_any_device: ReuseAnyDeviceOpt = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write plots, results.csv/json and runs.csv to this folder.")
     ] = None,
@@ -132,6 +141,7 @@ def compare(
     """Compare activations over many seeds: mean and 95 % interval of errors, loss, speed, dead units."""
     from actlab.comparison import check_request
     from actlab.comparison import compare as run_compare
+    from actlab.device import resolve_device
     from actlab.executor import LocalExecutor
     from actlab.vectorized import default_workers
 
@@ -147,7 +157,7 @@ def compare(
     config = config_from_options(
         task=task, hidden=hidden_widths(hidden, ctx.args), steps=steps, lr=lr, batch_size=batch_size,
         optimizer=optimizer, momentum=momentum, init=init, bias_init=bias_init, range=train_range,
-        extrap_range=extrap_range, noise=noise, target_loss=target_loss,
+        extrap_range=extrap_range, noise=noise, target_loss=target_loss, device=resolve_device(device),
     )  # fmt: skip
     check_request(config.task, names, seeds, config, reach)  # before the database is created
     if out is not None and out.exists() and not out.is_dir():
@@ -155,6 +165,7 @@ def compare(
     if out is not None and not out.parent.is_dir():
         raise ActlabError(f"cannot write to {out}: folder {out.parent} does not exist (create it first)")
     with ResultStore(db) as store:
+        store.reuse_any_device = reuse_any_device
         before = store.count()
         try:
             with model_step_bar(f"compare {config.task}", quiet) as update:
@@ -300,27 +311,36 @@ def sweep(
     fresh: FreshOpt = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; train nothing.")] = False,
     workers: WorkersOpt = None,
+    device: Annotated[
+        str | None, typer.Option("--device", help="cpu, cuda or auto (default: the file's [train] device, else cpu).")
+    ] = None,
+    reuse_any_device: ReuseAnyDeviceOpt = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
+    from actlab.device import resolve_device
     from actlab.executor import LocalExecutor, plan_missing, run_missing
     from actlab.sweep import load
     from actlab.vectorized import default_workers
 
     spec = load(file)
+    if device is not None:
+        spec = dataclasses.replace(spec, train={**spec.train, "device": resolve_device(device)})
     label = spec.label or file.stem
     if dry_run:  # count and plan; create nothing, not even the database
         path = db if db is not None else default_path()
         ResultStore.check_folder(db)
         if exists(path):
             with ResultStore(db, create=False) as store:
+                store.reuse_any_device = reuse_any_device
                 plan = plan_missing(spec.configs(), store, fresh, label)
         else:
             plan = plan_missing(spec.configs(), None, fresh, label)
         _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
         return
     with ResultStore(db) as store:
+        store.reuse_any_device = reuse_any_device
         committed, reused = 0, 0
         try:
             plan = plan_missing(spec.configs(), store, fresh, label)
@@ -391,7 +411,7 @@ def runs_list(
         emit_json([r.summary() for r in records])
         return
     table = Table(title=f"{_n(len(records), 'run')} in {path}")
-    for column in ("id", "hash", "task", "activation", "hidden", "seed", "interp", "extrap", "label"):
+    for column in ("id", "hash", "task", "activation", "hidden", "seed", "device", "interp", "extrap", "label"):
         number = column in ("id", "seed", "interp", "extrap")
         table.add_column(column, justify="right" if number else "left", overflow="fold",
                          no_wrap=number or column == "hash")  # fmt: skip
@@ -399,7 +419,7 @@ def runs_list(
         interp = r.metrics.get("interp_mae", r.metrics.get("accuracy"))
         extrap = r.metrics.get("extrap_mae", r.metrics.get("extrap_accuracy"))
         table.add_row(str(r.id), r.config_hash[:10], r.task, r.activation,
-                      " ".join(map(str, r.config.get("hidden", []))), str(r.seed), _num(interp), _num(extrap),
+                      " ".join(map(str, r.config.get("hidden", []))), str(r.seed), r.device, _num(interp), _num(extrap),
                       r.label or "")  # fmt: skip
     _print_table(table)
 

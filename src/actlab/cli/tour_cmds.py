@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,8 @@ from rich.table import Table as RichTable
 
 from actlab.cli import app
 from actlab.cli._common import console, emit_json, err_console
+from actlab.cli._train_options import DeviceOpt
+from actlab.device import resolve_device
 from actlab.errors import ActlabError
 from actlab.store import ResultStore, default_path
 from actlab.tour.config import TourConfig
@@ -69,6 +72,7 @@ def tour(
     db: Annotated[
         Path | None, typer.Option(help="Results store (default: $ACTLAB_DB or ./actlab-runs/actlab.db).")
     ] = None,
+    device: DeviceOpt = "cpu",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the measurements and verdicts as one JSON document.")
     ] = False,
@@ -81,6 +85,7 @@ def tour(
     if out is not None and out.exists() and not out.is_dir():
         raise ActlabError(f"cannot write the report to {out}: it is a file, not a folder")
     config = TourConfig.full() if full else TourConfig.quick()
+    config = dataclasses.replace(config, device=resolve_device(device))
     store_path = db or default_path()
     store_path.parent.mkdir(parents=True, exist_ok=True)
     titles = {key: say(lang, key + ".title") for key, _ in SECTIONS}

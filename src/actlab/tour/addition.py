@@ -43,7 +43,7 @@ def _ci(e: Estimate, percent: bool = False) -> str:
 
 def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     tick(f"identity vs relu on xor, circle and mul, {config.seeds} seeds each")
-    base = TrainConfig(hidden=list(config.hidden), steps=config.classify_steps)
+    base = TrainConfig(hidden=list(config.hidden), steps=config.classify_steps, device=config.device)
     results = train_many(_grid(base, ("xor", "circle", "mul"), ("identity", "relu"), config.seeds), on_diverge="keep",
                          workers=default_workers())
     acc = {(t, a): _metric(results, t, a, "accuracy") for t in ("xor", "circle") for a in ("identity", "relu")}
@@ -103,7 +103,7 @@ def adder(a: float, b: float) -> float:
 
 def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     tick(f"add and sub with {', '.join(ARITHMETIC)}, {config.seeds} seeds each")
-    base = TrainConfig(hidden=list(config.hidden), steps=config.steps)
+    base = TrainConfig(hidden=list(config.hidden), steps=config.steps, device=config.device)
     results = train_many(_grid(base, ("add", "sub"), ARITHMETIC, config.seeds), on_diverge="keep",
                          workers=default_workers())
     interp = {(t, a): _metric(results, t, a, "interp_mae") for t in ("add", "sub") for a in ARITHMETIC}
