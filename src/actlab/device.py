@@ -95,7 +95,7 @@ def check_fits(need: int, free: int, networks: int) -> None:
         return
     fitting = budget * networks // need
     advice = (
-        f"train at most {fitting:,} networks at a time (fewer seeds or activations)"
+        f"train at most {fitting:,} network{'s' if fitting > 1 else ''} at a time (fewer seeds or activations)"
         if fitting
         else "one network alone does not fit: use a smaller --batch-size, narrower --hidden or --device cpu"
     )

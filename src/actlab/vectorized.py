@@ -489,6 +489,8 @@ def train_group_on_device(
     the mean loss each step). On a GPU it first checks that the group fits in the free memory
     (:func:`~actlab.device.check_fits`). It runs on the CPU too (the tests run it there).
     """
+    if len({group_key(c) for c in configs}) != 1:
+        raise ValueError("train_group_on_device trains one group: configs with equal group_key()")
     order = sorted(range(len(configs)), key=lambda i: layer_specs(configs[i]))
     cfgs = [configs[i] for i in order]
     first, size = cfgs[0], len(cfgs)
