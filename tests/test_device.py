@@ -57,7 +57,11 @@ def test_resolve_device_names(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_config_device_field_keeps_cpu_keys(no_gpu: None) -> None:
-    cpu, explicit, gpu = TrainConfig(steps=10), TrainConfig(steps=10, device="CPU"), TrainConfig(steps=10, device="cuda")
+    cpu, explicit, gpu = (
+        TrainConfig(steps=10),
+        TrainConfig(steps=10, device="CPU"),
+        TrainConfig(steps=10, device="cuda"),
+    )
     assert explicit.device == "cpu" and "device" not in explicit.to_dict() and "device" not in explicit.resolved()
     assert config_hash(explicit) == config_hash(cpu)  # a CPU run's key is what it was before devices existed
     assert gpu.resolved()["device"] == "cuda" and config_hash(gpu) != config_hash(cpu)
@@ -79,15 +83,15 @@ def test_config_device_field_keeps_cpu_keys(no_gpu: None) -> None:
 
 def test_group_bytes_by_hand() -> None:
     # 2-3-1, batch 4, 10 steps, float32, draws of 5 steps. Parameters P = 3·3 + 4·1 = 13.
-    # Adam: 6P = 78; activations 4·(2·3 + 2·3 + 1) = 52; data 5·4·(2 + 1) = 60; 190 items = 760 B + 10·4 history.
-    assert group_bytes(1, 2, [3], 1, 4, 10, 4, "adam", draw_steps=5) == 800
-    assert group_bytes(2, 2, [3], 1, 4, 10, 4, "adam", draw_steps=5) == 1600
-    assert group_bytes(1, 2, [3], 1, 4, 10, 4, "sgd", draw_steps=5) == 800 - 13 * 4  # 5P: one buffer, not two
-    assert group_bytes(1, 2, [3], 1, 4, 10, 8, "adam", draw_steps=5) == 190 * 8 + 40  # float64 items
-    # linear 2-1: P = 3; activations 4·(0 + 2·1 + 1) = 12; data 60; 18 + 12 + 60 = 90 items.
-    assert group_bytes(1, 2, [], 1, 4, 10, 4, "adam", draw_steps=5) == 90 * 4 + 40
+    # Adam: 7P = 91; activations 4·(2·3 + 2·3 + 1) = 52; data 3·5·4·(2 + 1) = 180; history 10: 333 items.
+    assert group_bytes(1, 2, [3], 1, 4, 10, 4, "adam", draw_steps=5) == 333 * 4
+    assert group_bytes(2, 2, [3], 1, 4, 10, 4, "adam", draw_steps=5) == 2 * 333 * 4
+    assert group_bytes(1, 2, [3], 1, 4, 10, 4, "sgd", draw_steps=5) == (333 - 2 * 13) * 4  # 5P instead of 7P
+    assert group_bytes(1, 2, [3], 1, 4, 10, 8, "adam", draw_steps=5) == 333 * 8  # float64 items
+    # linear 2-1: P = 3; activations 4·(0 + 2·1 + 1) = 12; 21 + 12 + 180 + 10 = 223 items.
+    assert group_bytes(1, 2, [], 1, 4, 10, 4, "adam", draw_steps=5) == 223 * 4
     # the benchmark's 2-32-32-1 at batch 256, 3000 steps: P = 96 + 1056 + 33 = 1185
-    per_network = (6 * 1185 + 256 * (2 * 64 + 2 * 32 + 1) + DEVICE_DRAW_STEPS * 256 * 3) * 4 + 3000 * 4
+    per_network = (7 * 1185 + 256 * (2 * 64 + 2 * 32 + 1) + 3 * DEVICE_DRAW_STEPS * 256 * 3 + 3000) * 4
     assert group_bytes(8192, 2, [32, 32], 1, 256, 3000) == 8192 * per_network
 
 
@@ -225,7 +229,9 @@ def test_runs_list_shows_the_device(cli, tmp_path: Path) -> None:  # type: ignor
 
 def test_compare_reuses_cpu_runs_for_cuda_only_when_asked(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     db = str(tmp_path / "r.db")
-    first = cli("compare", "--activations", "relu,tanh", "--seeds", "2", *SMALL, "--db", db, "--device", "cpu", "--json")
+    first = cli(
+        "compare", "--activations", "relu,tanh", "--seeds", "2", *SMALL, "--db", db, "--device", "cpu", "--json"
+    )
     assert first.code == 0 and json.loads(first.out)["trained"] == 4
     monkeypatch.setattr(device_module, "gpu_present", lambda: True)  # nothing below trains: all is reused
     again = cli("compare", "--activations", "relu,tanh", "--seeds", "2", *SMALL, "--db", db, "--device", "cuda",
@@ -258,9 +264,31 @@ def test_device_errors_are_one_line(cli, tmp_path: Path, no_gpu: None, args: tup
 
 def test_sweep_device_option(cli, tmp_path: Path, no_gpu: None) -> None:  # type: ignore[no-untyped-def]
     sweep = tmp_path / "s.toml"
-    sweep.write_text('[grid]\nactivations = ["relu"]\ndepths = [1]\nwidths = [8]\nseeds = 2\n[train]\nsteps = 20\nbatch_size = 16\n')
+    sweep.write_text(
+        '[grid]\nactivations = ["relu"]\ndepths = [1]\nwidths = [8]\nseeds = 2\n[train]\nsteps = 20\nbatch_size = 16\n'
+    )
     db = str(tmp_path / "r.db")
     one_line_error(cli("sweep", str(sweep), "--db", db, "--device", "cuda"), "no GPU")
     done = cli("sweep", str(sweep), "--db", db, "--device", "cpu", "--json", "--quiet")
     assert done.code == 0, done.err
     assert [r["device"] for r in json.loads(cli("runs", "list", "--db", db, "--json").out)] == ["cpu", "cpu"]
+
+
+def test_work_units_on_a_gpu_hold_a_whole_group() -> None:
+    from actlab.executor import GPU_UNIT, MAX_UNIT, plan_units
+
+    cpu = [TrainConfig(seed=s, steps=10) for s in range(300)]
+    gpu = [TrainConfig(seed=s, steps=10, device="cuda") for s in range(GPU_UNIT + 1)]
+    assert [len(u.configs) for u in plan_units(cpu)] == [MAX_UNIT, MAX_UNIT, 300 - 2 * MAX_UNIT]
+    assert [len(u.configs) for u in plan_units(gpu)] == [GPU_UNIT, 1]
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a machine without a GPU")
+def test_gpu_benchmark_without_a_gpu_is_one_line() -> None:
+    import subprocess
+    import sys
+
+    bench = Path(__file__).parent.parent / "benchmarks" / "bench_vectorized.py"
+    done = subprocess.run([sys.executable, str(bench), "--device", "cuda"], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "no GPU is present" in done.stderr

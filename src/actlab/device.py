@@ -12,6 +12,7 @@ largest group that would fit.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -71,20 +72,22 @@ def group_bytes(
     Per network, with ``P`` parameters (``Σ (in + 1) · out`` over the layers), ``H = Σ hidden`` and
     ``W = max(hidden)`` (``out_features`` for a linear model), in items of ``itemsize`` bytes:
 
-    * parameters, gradients and the optimizer's state (Adam: ``m`` and ``v``; SGD: a momentum buffer), plus
-      the update's two temporaries: ``(2 + 2 + 2) · P`` (Adam) or ``(2 + 1 + 2) · P`` (SGD);
+    * parameters and gradients (``2 · P``), the optimizer's state (Adam: ``m`` and ``v``, ``2 · P``; SGD: a
+      momentum buffer, ``P``) and the update's temporaries (Adam: denominator, update and the update with
+      stopped networks masked, ``3 · P``; SGD: update and masked update, ``2 · P``): ``7 · P`` or ``5 · P``;
     * one step's activations: each hidden layer's pre-activation and output (``2 · B · H``), the backward
       pass's two gradients of the widest layer (``2 · B · W``) and the output (``B · out``);
-    * the drawn batches: ``draw_steps · B · (in + out)`` (inputs and targets of ``draw_steps`` steps);
-    * the loss history, kept on the GPU: ``steps`` float32 values.
+    * the drawn batches, ``draw_steps · B · (in + out)`` items a draw, three at once where one draw ends: the
+      last one (its final step still in use) and the next, per network and stacked;
+    * the loss history, kept on the GPU: ``steps`` items.
     """
     widths = [in_features, *hidden, out_features]
-    params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
-    state = (6 if optimizer == "adam" else 5) * params
+    params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+    state = (7 if optimizer == "adam" else 5) * params
     widest = max(hidden, default=out_features)
     activations = batch_size * (2 * sum(hidden) + 2 * widest + out_features)
-    data = draw_steps * batch_size * (in_features + out_features)
-    return networks * ((state + activations + data) * itemsize + steps * 4)
+    data = 3 * draw_steps * batch_size * (in_features + out_features)
+    return networks * (state + activations + data + steps) * itemsize
 
 
 def check_fits(need: int, free: int, networks: int) -> None:

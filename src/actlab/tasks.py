@@ -125,15 +125,17 @@ class Task:
             return x, self.targets(x)
         rel, y = self.cloud(n, generator, self.half_width)  # (n, 2), (n,)
         if self.noise > 0:
-            rel = rel + self.noise * self.half_width * torch.randn(rel.shape, generator=generator, device=rel.device)
+            noise = torch.randn(rel.shape, generator=generator, device=rel.device)
+            rel = rel + self.noise * self.half_width * noise
         return rel + self.centre, y
 
     def _uniform(self, n: int, generator: torch.Generator, box: tuple[float, float], whole: bool) -> Tensor:
         low, high = box
         shape = (n, self.in_features)
         if whole:
-            return torch.randint(math.ceil(low), math.floor(high) + 1, shape, generator=generator,
-                                 device=generator.device).float()
+            return torch.randint(
+                math.ceil(low), math.floor(high) + 1, shape, generator=generator, device=generator.device
+            ).float()
         return low + (high - low) * torch.rand(shape, generator=generator, device=generator.device)
 
     def _outside(self, n: int, generator: torch.Generator, whole: bool) -> Tensor:

@@ -471,7 +471,9 @@ def device_batches(configs: Sequence[TrainConfig], task: Task) -> Iterator[tuple
         xs, ys = zip(*(task.sample(n * size, g, "train") for g in gens), strict=True)
         x = torch.stack([t.view(n, size, *t.shape[1:]) for t in xs], dim=1)  # (n, M, B, in)
         y = torch.stack([t.view(n, size, *t.shape[1:]) for t in ys], dim=1)
+        del xs, ys  # GPU memory: at most the last draw and the next, per network and stacked (group_bytes)
         yield from zip(x, y, strict=True)
+        del x, y
 
 
 def train_group_on_device(

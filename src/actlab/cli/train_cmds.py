@@ -18,6 +18,7 @@ from actlab.cli._train_options import (
     ActivationOpt,
     BatchSizeOpt,
     BiasInitOpt,
+    DeviceOpt,
     ExtrapRangeOpt,
     HiddenOpt,
     InitOpt,
@@ -30,7 +31,6 @@ from actlab.cli._train_options import (
     StepsOpt,
     TargetLossOpt,
     TaskOpt,
-    DeviceOpt,
     config_from_options,
     hidden_widths,
 )
