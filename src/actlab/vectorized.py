@@ -544,8 +544,10 @@ def train_group_on_device(
                 break
             if step == steps or bool(frozen.all()):
                 break
-    seconds = time.perf_counter() - start  # the last read-back waited for the device: this is its time
-    stacked.write_back(models)
+    if device != "cpu":
+        torch.cuda.synchronize(device)  # the loop's time includes the GPU's work queued in it
+    seconds = time.perf_counter() - start
+    stacked.to("cpu").write_back(models)  # one copy from the GPU, not one per network and layer
     lengths, failed, losses = last.tolist(), diverged.tolist(), history.cpu()
     if on_diverge == "raise" and any(failed):
         i = min((s, i) for i, s in enumerate(failed) if s)[1]
