@@ -29,6 +29,14 @@ and the rounds of the ways alternate so that all see the same load.
 
     python benchmarks/bench_vectorized.py            # the full run (several minutes on 2 cores)
     python benchmarks/bench_vectorized.py --quick    # a smoke run
+    python benchmarks/bench_vectorized.py --device cuda   # on a GPU (issue 14), see gpu_main
+
+``--device cuda`` measures instead, on a GPU, model-steps/s of ``train_many`` at N = 128, 1,024 and 8,192
+networks of width 32 (2-32-32-1, the 8 activations, batch 256, Adam), counting the training loop alone
+(``TrainResult.seconds``; building the models and evaluating them on the CPU are timed apart), with the ratio
+to the one-by-one CPU loop (``actlab.train`` per config, one thread, its loop alone too) timed in the same
+run; then the wall-clock time of ``actlab compare`` of the 8 activations x 1,000 seeds on the GPU, a fresh
+process and a fresh database. Without a GPU it says so in one line and exits with code 2.
 """
 
 from __future__ import annotations
@@ -210,6 +218,53 @@ def per_activation(steps: int, seeds: int, acts: tuple[str, ...], repeats: int) 
     return out
 
 
+GPU_SIZES = (128, 1024, 8192)  # networks per group on the GPU (8 activations x N/8 seeds)
+
+
+def gpu_main(steps: int, sizes: tuple[int, ...], compare_seeds: int, as_json: bool) -> None:
+    """The ``--device cuda`` figures (see the module docstring)."""
+    import os
+    import tempfile
+
+    cpu = configs(32, steps, 2)  # one by one costs the same for every seed: 2 per activation suffice
+    train(cpu[0])  # warm-up
+    cpu_rate = len(cpu) * steps / sum(train(c).seconds for c in cpu)  # TrainConfig.threads: 1
+    train_many(configs(32, 10, 1), device="cuda")  # warm-up: CUDA context, cuBLAS handles, kernels
+    figures: dict[str, object] = {"gpu": torch.cuda.get_device_name(), "steps": steps, "cpu_one_by_one": cpu_rate}
+    for n in sizes:
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        results = train_many(configs(32, steps, n // len(ACTIVATIONS)), device="cuda")
+        whole = time.perf_counter() - start
+        loop = sum(r.seconds for r in results)  # each network's share of its group's loop: the group's loop
+        rate = sum(r.steps for r in results) / loop
+        figures[f"n{n}"] = {"model_steps_per_s": rate, "ratio": rate / cpu_rate, "loop_s": loop, "call_s": whole}
+    if compare_seeds:
+        with tempfile.TemporaryDirectory() as folder:
+            command = [sys.executable, "-m", "actlab", "compare", "--activations", ",".join(ACTIVATIONS), "--seeds",
+                       str(compare_seeds), "--device", "cuda", "--db", os.path.join(folder, "r.db"), "--quiet",
+                       "--json"]  # fmt: skip
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            figures["compare_seconds"] = time.perf_counter() - start
+            figures["compare_seeds"] = compare_seeds
+    if as_json:
+        json.dump(figures, sys.stdout, indent=2)
+        print()
+        return
+    print(f"{figures['gpu']}: 2-32-32-1, {len(ACTIVATIONS)} activations, batch 256, add, Adam, {steps} steps; "
+          "model-steps/s of the training loop")  # fmt: skip
+    print(f"{'one by one on the CPU (train(), 1 thread)':44s} {cpu_rate:12,.0f} model-steps/s")
+    for n in sizes:
+        f = figures[f"n{n}"]
+        assert isinstance(f, dict)
+        print(f"{f'train_many on the GPU, N = {n:,}':44s} {f['model_steps_per_s']:12,.0f} model-steps/s "
+              f"{f['ratio']:8.0f}x   (whole call {f['call_s']:.1f} s)")  # fmt: skip
+    if compare_seeds:
+        print(f"actlab compare, {len(ACTIVATIONS)} activations x {compare_seeds:,} seeds, --device cuda: "
+              f"{figures['compare_seconds']:.1f} s (a fresh process and database)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100, help="training steps per network")
@@ -234,11 +289,34 @@ def main() -> None:
     )
     parser.add_argument("--compile", action="store_true", help="with --alternatives: include torch.compile")
     parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="cuda: the GPU figures instead (see the module docstring)",
+    )
+    parser.add_argument(
+        "--compare-seeds",
+        type=int,
+        default=1000,
+        help="with --device cuda: seeds per activation of the timed actlab compare (0: skip it)",
+    )
+    parser.add_argument(
         "--cold",
         action="store_true",
         help="also time train_many as a fresh process's first call, and the worker factory's start",
     )
     args = parser.parse_args()
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            print(
+                "bench_vectorized: --device cuda: no GPU is present here (torch.cuda.is_available() is False)",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+        quick = args.quick
+        gpu_main(20 if quick else args.steps, (128,) if quick else GPU_SIZES, 16 if quick else args.compare_seeds,
+                 args.json)  # fmt: skip
+        return
     if args.quick:
         args.steps, args.seeds, args.repeats, args.cold = 20, 2, 1, True
 

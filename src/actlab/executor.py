@@ -24,6 +24,7 @@ from actlab.training import TrainConfig, TrainResult
 from actlab.vectorized import group_key, train_many
 
 MAX_UNIT = 128  # networks per unit: enough to fill the batched matmuls, small enough to lose little when killed
+GPU_UNIT = 8192  # on a GPU: a step of 8,192 networks costs little more than one of 128 (issue 14's yardstick)
 MAX_RUNS = 100_000  # runs one comparison or sweep may ask for: more is a typo (hours of planning, gigabytes)
 
 Advance = Callable[[int], None]  # called with model-steps just finished
@@ -103,14 +104,15 @@ class LocalExecutor:
 
 def plan_units(configs: Iterable[TrainConfig], label: str | None = None, max_unit: int = MAX_UNIT) -> list[WorkUnit]:
     """Group configs for the vectorized trainer: same :func:`~actlab.vectorized.group_key`, at most
-    ``max_unit`` per unit, in the order groups first appear."""
+    ``max_unit`` per unit (on a GPU at least :data:`GPU_UNIT`), in the order groups first appear."""
     groups: dict[str, list[TrainConfig]] = {}
     for config in configs:
         groups.setdefault(group_key(config), []).append(config)
+    sizes = {key: max_unit if m[0].device == "cpu" else max(max_unit, GPU_UNIT) for key, m in groups.items()}
     return [
-        WorkUnit(tuple(members[start : start + max_unit]), label)
-        for members in groups.values()
-        for start in range(0, len(members), max_unit)
+        WorkUnit(tuple(members[start : start + sizes[key]]), label)
+        for key, members in groups.items()
+        for start in range(0, len(members), sizes[key])
     ]
 
 

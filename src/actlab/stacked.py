@@ -73,7 +73,11 @@ class StackedMLP(nn.Module):
     the networks for :class:`StackedStep`. ``forward`` maps ``(M, B, in)`` to ``(M, B, out)`` (no gradient).
     """
 
-    def __init__(self, models: Sequence[MLP], specs: Sequence[Sequence[str]], batch_size: int) -> None:
+    def __init__(
+        self, models: Sequence[MLP], specs: Sequence[Sequence[str]], batch_size: int, per_chunk: int | None = None
+    ) -> None:
+        """``per_chunk``: networks per :class:`Chunk` at most (default :func:`networks_per_chunk`, cache-sized
+        for a CPU; a GPU takes each activation's networks in one piece)."""
         super().__init__()
         per_model = [m.linears() for m in models]
         depth = len(per_model[0])
@@ -85,7 +89,7 @@ class StackedMLP(nn.Module):
             for k in range(depth)
         )
         widths = [w.shape[1] for w in self.weights][:-1]
-        per_chunk = networks_per_chunk(batch_size, widths, self.weights[0].element_size())
+        per_chunk = per_chunk or networks_per_chunk(batch_size, widths, self.weights[0].element_size())
         self.chunks = chunks_of([tuple(s) for s in specs], per_chunk)
 
     @torch.no_grad()
@@ -124,7 +128,8 @@ class _Plan:
         self.grad_w = [g[s:e] for g in step.grad_w]
         self.grad_b = [g[s:e] for g in step.grad_b]
         self.losses = step.losses[s:e]
-        self.copy = not all(_aligned(t) for t in [*self.weights, *self.biases])
+        self.cpu = self.weights[0].device.type == "cpu"  # MKL's alignment rule below concerns the CPU only
+        self.copy = self.cpu and not all(_aligned(t) for t in [*self.weights, *self.biases])
         self.forwards = [m.forward for m in chunk.modules]  # no module hooks: the catalog modules have none
         self.direct: list[bool | None] = [None] * len(chunk.modules)  # backward by node call; None: not seen yet
         self.transposed = [w.shape[2] < w.shape[1] for w in step.weights]  # ∂W as (hᵀ ∂z)ᵀ
@@ -149,7 +154,7 @@ class StackedStep:
             p.grad = torch.zeros_like(p)
         self.grad_w = [w.grad for w in stacked.weights]
         self.grad_b = [b.grad for b in stacked.biases]
-        self.losses = torch.empty(len(self.weights[0]), dtype=self.weights[0].dtype)
+        self.losses = torch.empty(len(self.weights[0]), dtype=self.weights[0].dtype, device=self.weights[0].device)
         self.plans = [_Plan(c, self) for c in stacked.chunks]
 
     @torch.no_grad()
@@ -162,7 +167,7 @@ class StackedStep:
         weights, biases = plan.weights, plan.biases
         if plan.copy:
             weights, biases = [w.clone() for w in weights], [b.clone() for b in biases]
-        h = h if _aligned(h) else h.clone()
+        h = h if _aligned(h) or not plan.cpu else h.clone()
         inputs, graphs = [h], []
         with torch.enable_grad():
             for weight, bias, forward in zip(weights, biases, plan.forwards, strict=False):

@@ -22,6 +22,8 @@ class StackedAdam:
     def __init__(self, params: Sequence[Tensor], lrs: Sequence[float]) -> None:
         self.params, self.lrs, self.t = list(params), list(lrs), 0
         self.beta1, self.beta2, self.eps = 0.9, 0.999, 1e-8
+        device = self.params[0].device
+        self.neg_lrs = None if device.type == "cpu" else -torch.tensor(self.lrs, dtype=torch.float64, device=device)
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
 
@@ -30,7 +32,10 @@ class StackedAdam:
         self.t += 1
         bias_correction1 = 1 - self.beta1**self.t
         bias_correction2_sqrt = (1 - self.beta2**self.t) ** 0.5
-        neg_step = torch.tensor([-lr / bias_correction1 for lr in self.lrs], dtype=self.params[0].dtype)  # (M,)
+        if self.neg_lrs is None:  # (M,): from Python floats on the CPU, torch.optim.Adam's bits
+            neg_step = torch.tensor([-lr / bias_correction1 for lr in self.lrs], dtype=self.params[0].dtype)
+        else:  # computed on the GPU: no copy from the host, which would wait for the GPU, each step
+            neg_step = (self.neg_lrs / bias_correction1).to(self.params[0].dtype)
         grads = [p.grad for p in self.params]
         torch._foreach_lerp_(self.m, grads, 1 - self.beta1)
         torch._foreach_mul_(self.v, self.beta2)
@@ -48,7 +53,8 @@ class StackedSGD:
 
     def __init__(self, params: Sequence[Tensor], lrs: Sequence[float], momentum: float) -> None:
         self.params, self.momentum = list(params), momentum
-        self.neg_lr = _per_model(torch.tensor([-lr for lr in lrs], dtype=self.params[0].dtype), self.params)
+        neg_lr = torch.tensor([-lr for lr in lrs], dtype=self.params[0].dtype, device=self.params[0].device)
+        self.neg_lr = _per_model(neg_lr, self.params)
         self.buffers: list[Tensor] | None = None
 
     @torch.no_grad()

@@ -19,6 +19,11 @@ SQLite database with no tables at all reads as a store with no runs.
 A row that cannot be read back (a damaged cell: ``losses`` not a blob of floats, ``metrics_json`` or
 ``config_json`` not a JSON object, a text column that is not text) is skipped and recorded in
 :attr:`ResultStore.damaged`; what reads the store reports it, and a comparison or sweep trains the run again.
+
+A run records the device it trained on (``"device"`` in its config; a config without one, as every run
+stored before devices existed, ran on the CPU): the device is part of the key, so a GPU result never answers
+for a CPU run nor the other way round, unless the store's :attr:`ResultStore.reuse_any_device` is set
+(``--reuse-any-device``), see :func:`device_twins`.
 """
 
 from __future__ import annotations
@@ -132,10 +137,16 @@ class RunRecord:
     created_at: str
     label: str | None = None
 
+    @property
+    def device(self) -> str:
+        """Where the run trained: its config's ``device``, ``"cpu"`` where it names none."""
+        return device_of(self.config)
+
     def summary(self) -> dict[str, Any]:
         """The record without its loss history (what ``actlab runs list`` shows)."""
         return {
             "id": self.id,
+            "device": self.device,
             "config_hash": self.config_hash,
             "version": self.version,
             "task": self.task,
@@ -209,6 +220,28 @@ def _record(row: tuple[Any, ...]) -> RunRecord:
     return RunRecord(rid, key, version, task, activation, seed, config, measured, _unpack(losses), created, label)
 
 
+# --- devices (issue 14): kept apart here so that the rest of the store does not change -------------------
+
+STORED_DEVICES = ("cpu", "cuda")  # the devices a run may record (actlab.device.resolve_device's results)
+
+
+def device_of(config: Mapping[str, Any]) -> str:
+    """The device a stored config trained on: its ``device``, ``"cpu"`` where it has none."""
+    return str(config.get("device") or "cpu")
+
+
+def device_twins(config: Any, version: str | None = None) -> list[str]:
+    """The keys (:func:`config_hash`) of the same run on each of the other :data:`STORED_DEVICES`: the
+    config with its ``device`` changed (left out for ``"cpu"``, as :class:`~actlab.TrainConfig` writes it)."""
+    data = config_dict(config)
+    twins = []
+    for device in STORED_DEVICES:
+        if device != device_of(data):
+            twin = {k: v for k, v in data.items() if k != "device"}
+            twins.append(config_hash(twin if device == "cpu" else {**twin, "device": device}, version))
+    return twins
+
+
 class ResultStore:
     """Finished runs in an SQLite file (default ``./actlab-runs/actlab.db``, or ``$ACTLAB_DB``).
 
@@ -237,6 +270,7 @@ class ResultStore:
         self.path = Path(path) if path is not None else default_path()
         self.read_only = not create if read_only is None else read_only
         self.damaged: dict[int, str] = {}  # rows met so far that could not be read (skipped): id -> problem
+        self.reuse_any_device = False  # True: a run on another device answers for this one (device_twins)
         memory = str(path) == ":memory:"
         if not memory:
             try:
@@ -455,8 +489,17 @@ class ResultStore:
         return self.get_many([config]).get(config_hash(config))
 
     def get_many(self, configs: Iterable[Any]) -> dict[str, RunRecord]:
-        """Stored runs for ``configs``, by config hash (configs without a readable stored run are absent)."""
-        keys = sorted({config_hash(c) for c in configs})
+        """Stored runs for ``configs``, by config hash (configs without a readable stored run are absent; with
+        :attr:`reuse_any_device`, a run of the same config on another device is given under its hash)."""
+        keyed = {config_hash(c): c for c in configs}
+        found = self._get_keys(sorted(keyed))
+        if self.reuse_any_device:
+            twins = {key: device_twins(config) for key, config in keyed.items() if key not in found}
+            held = self._get_keys(sorted({t for ts in twins.values() for t in ts}))
+            found.update({key: held[t] for key, ts in twins.items() for t in ts if t in held})
+        return found
+
+    def _get_keys(self, keys: Sequence[str]) -> dict[str, RunRecord]:
         found: dict[str, RunRecord] = {}
         for start in range(0, len(keys), 500):  # SQLite limits the number of bound parameters
             chunk = keys[start : start + 500]
@@ -466,9 +509,19 @@ class ResultStore:
                 found[record.config_hash] = record
         return found
 
-    def stored_hashes(self, keys: Iterable[str]) -> set[str]:
+    def stored_hashes(self, keys: Iterable[str] | Mapping[str, Any]) -> set[str]:
         """Which of the config hashes ``keys`` have a readable stored run (a damaged one is to be trained
-        again); reads each row's cells but not its loss history."""
+        again; reads each row's cells but not its loss history). Given a mapping of hashes to configs and
+        :attr:`reuse_any_device`, a hash counts as stored where the same config on another device is
+        (:func:`device_twins`)."""
+        found = self._stored(keys)
+        if self.reuse_any_device and isinstance(keys, Mapping):
+            twins = {key: device_twins(config) for key, config in keys.items() if key not in found}
+            held = self._stored([t for ts in twins.values() for t in ts])
+            found.update(key for key, ts in twins.items() if held.intersection(ts))
+        return found
+
+    def _stored(self, keys: Iterable[str]) -> set[str]:
         wanted = sorted(set(keys))
         found: set[str] = set()
         for start in range(0, len(wanted), 500):  # SQLite limits the number of bound parameters

@@ -17,8 +17,9 @@ Two families:
   ``noise·h`` (``h`` is the box's half-width; labels come from the clean points). Extrapolation points are
   uniform in the extrapolation box minus the training box, labelled by the rule.
 
-``sample(n, generator, region)`` draws ``n`` points (float32): ``"train"`` and ``"interp"`` share the training
-distribution (held out by using different generators), ``"extrap"`` is the region outside it.
+``sample(n, generator, region)`` draws ``n`` points (float32) on the generator's device: ``"train"`` and
+``"interp"`` share the training distribution (held out by using different generators), ``"extrap"`` is the
+region outside it.
 
 >>> import torch
 >>> task = get_task("add")
@@ -124,15 +125,18 @@ class Task:
             return x, self.targets(x)
         rel, y = self.cloud(n, generator, self.half_width)  # (n, 2), (n,)
         if self.noise > 0:
-            rel = rel + self.noise * self.half_width * torch.randn(rel.shape, generator=generator)
+            noise = torch.randn(rel.shape, generator=generator, device=rel.device)
+            rel = rel + self.noise * self.half_width * noise
         return rel + self.centre, y
 
     def _uniform(self, n: int, generator: torch.Generator, box: tuple[float, float], whole: bool) -> Tensor:
         low, high = box
         shape = (n, self.in_features)
         if whole:
-            return torch.randint(math.ceil(low), math.floor(high) + 1, shape, generator=generator).float()
-        return low + (high - low) * torch.rand(shape, generator=generator)
+            return torch.randint(
+                math.ceil(low), math.floor(high) + 1, shape, generator=generator, device=generator.device
+            ).float()
+        return low + (high - low) * torch.rand(shape, generator=generator, device=generator.device)
 
     def _outside(self, n: int, generator: torch.Generator, whole: bool) -> Tensor:
         """Rejection sampling: uniform in the extrapolation box, keeping points outside the training box."""
@@ -237,36 +241,36 @@ def _spiral(rel: Tensor, h: float) -> Tensor:
     return ((offset > math.pi / 2) & (offset < 3 * math.pi / 2)).long()
 
 
-def _moon_arcs(h: float, k: int = 256) -> tuple[Tensor, Tensor]:
+def _moon_arcs(h: float, device: torch.device | None = None, k: int = 256) -> tuple[Tensor, Tensor]:
     """scikit-learn's two moons (half-circles, the second shifted by (1, 0.5)), centred, scaled by h/1.5."""
-    t = torch.linspace(0, math.pi, k)
+    t = torch.linspace(0, math.pi, k, device=device)
     upper = torch.stack([torch.cos(t) - 0.5, torch.sin(t) - 0.25], dim=1)
     lower = torch.stack([0.5 - torch.cos(t), 0.25 - torch.sin(t)], dim=1)
     return upper * (h / 1.5), lower * (h / 1.5)
 
 
 def _moons(rel: Tensor, h: float) -> Tensor:
-    upper, lower = _moon_arcs(h)
+    upper, lower = _moon_arcs(h, rel.device)
     return (torch.cdist(rel, lower).amin(dim=1) < torch.cdist(rel, upper).amin(dim=1)).long()
 
 
 def _gauss_cloud(n: int, g: torch.Generator, h: float) -> tuple[Tensor, Tensor]:
-    y = torch.randint(0, 2, (n,), generator=g)
+    y = torch.randint(0, 2, (n,), generator=g, device=g.device)
     centre = (2 * y.float() - 1).unsqueeze(1) * (h / 2)  # (n, 1): ±h/2 on both axes
-    return centre + 0.25 * h * torch.randn((n, 2), generator=g), y
+    return centre + 0.25 * h * torch.randn((n, 2), generator=g, device=g.device), y
 
 
 def _spiral_cloud(n: int, g: torch.Generator, h: float) -> tuple[Tensor, Tensor]:
-    y = torch.randint(0, 2, (n,), generator=g)
-    t = torch.rand(n, generator=g)  # position along the arm, 0 at the centre
+    y = torch.randint(0, 2, (n,), generator=g, device=g.device)
+    t = torch.rand(n, generator=g, device=g.device)  # position along the arm, 0 at the centre
     theta = ARMS_TURN * t + math.pi * y.float()
     return torch.stack([torch.cos(theta), torch.sin(theta)], dim=1) * (h * t).unsqueeze(1), y
 
 
 def _moons_cloud(n: int, g: torch.Generator, h: float) -> tuple[Tensor, Tensor]:
-    y = torch.randint(0, 2, (n,), generator=g)
-    upper, lower = _moon_arcs(h)
-    idx = torch.randint(0, len(upper), (n,), generator=g)
+    y = torch.randint(0, 2, (n,), generator=g, device=g.device)
+    upper, lower = _moon_arcs(h, g.device)
+    idx = torch.randint(0, len(upper), (n,), generator=g, device=g.device)
     return torch.where(y.unsqueeze(1) == 1, lower[idx], upper[idx]), y
 
 
@@ -274,7 +278,7 @@ def _classify(
     name: str, rule: Callable[[Tensor, float], Tensor], text: str, cloud: Cloud | None = None
 ) -> Task:
     def uniform(n: int, g: torch.Generator, h: float) -> tuple[Tensor, Tensor]:
-        rel = h * (2 * torch.rand((n, 2), generator=g) - 1)
+        rel = h * (2 * torch.rand((n, 2), generator=g, device=g.device) - 1)
         return rel, rule(rel, h)
 
     return Task(

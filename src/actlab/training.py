@@ -10,7 +10,9 @@ by following it, and reuses the functions named here):
    see :mod:`actlab.init`). Nothing else draws from it.
 3. **Batches**: :func:`batch_stream` — a second generator seeded with ``config.seed + BATCH_SEED_OFFSET``
    (1_000_003); step ``s`` (1-based) trains on the ``s``-th call ``task.sample(config.batch_size, gen,
-   "train")``, one call per step, nothing else drawing from it.
+   "train")``, one call per step, nothing else drawing from it. On a GPU (``config.device == "cuda"``) the
+   generator is the GPU's own (Philox, not the CPU's Mersenne Twister: other points than on the CPU) and
+   draws :data:`~actlab.device.DEVICE_DRAW_STEPS` steps' batches per call, cut into steps in order.
 4. **Loss**: :func:`loss_fn` — mean squared error for regression, cross-entropy for classification, both
    the mean over the batch.
 5. **Optimizer**: :func:`make_optimizer` — ``torch.optim.Adam(params, lr)`` (default betas and eps) or
@@ -22,6 +24,8 @@ by following it, and reuses the functions named here):
    ``config.seed``.
 
 The same config on the same machine gives the identical loss curve, bit for bit (the tests check it).
+The initial parameters are the same bits on every device (drawn on the CPU, then moved); the batches are
+not (step 3), so a result from a GPU is another sample of the same experiment, not a copy of the CPU's.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from actlab.callbacks import Callback
+from actlab.device import DEVICE_DRAW_STEPS, device_name, resolve_device
 from actlab.errors import ActlabError, unknown
 from actlab.evaluation import evaluate
 from actlab.init import check_bias, check_scheme
@@ -76,6 +81,7 @@ class TrainConfig:
     target_loss: float | None = None  # stop early once a step's training loss is <= this
     track_every: int = 0  # > 0: record actlab.diagnostics.TrainingTracker history every this many steps
     threads: int = 1  # torch intra-op threads while training: one is fastest for networks this small
+    device: str = "cpu"  # "cpu", or "cuda" (a GPU pays off for many networks at once, see actlab.vectorized)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -104,12 +110,18 @@ class TrainConfig:
         self.track_every = _count("track_every", self.track_every, minimum=0)
         self.threads = _count("threads", self.threads, minimum=1)
         self.integer = bool(self.integer)
+        self.device = device_name(self.device)
+        if self.device != "cpu" and self.track_every:
+            raise ActlabError("the diagnostics tracker (track_every) runs on the CPU only; leave out --device cuda")
         make_task(self)  # the task name and its options
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON types; :meth:`from_dict` reads it back."""
+        """Plain JSON types; :meth:`from_dict` reads it back. ``device`` is left out where it is ``"cpu"``,
+        so that a CPU run's dict (and its key in :mod:`actlab.store`) is what it was before devices existed."""
         data = dataclasses.asdict(self)
+        if data["device"] == "cpu":
+            del data["device"]
         for key in ("train_range", "extrap_range"):
             data[key] = list(data[key]) if data[key] is not None else None
         return data
@@ -188,11 +200,24 @@ def build_model(config: TrainConfig, task: Task | None = None) -> MLP:
 
 
 def batch_stream(config: TrainConfig, task: Task | None = None) -> Iterator[tuple[Tensor, Tensor]]:
-    """Step 3: the training batches, one ``task.sample(batch_size, gen, "train")`` per step, forever."""
+    """Step 3: the training batches, one ``task.sample(batch_size, gen, "train")`` per step, forever (on a
+    GPU: one call per :data:`~actlab.device.DEVICE_DRAW_STEPS` steps, see the module docstring)."""
     task = task or make_task(config)
+    if config.device != "cpu":
+        yield from _device_batches(config, task)
+        return
     generator = torch.Generator().manual_seed(config.seed + BATCH_SEED_OFFSET)
     while True:
         yield task.sample(config.batch_size, generator, "train")
+
+
+def _device_batches(config: TrainConfig, task: Task) -> Iterator[tuple[Tensor, Tensor]]:
+    generator = torch.Generator(config.device).manual_seed(config.seed + BATCH_SEED_OFFSET)
+    size = config.batch_size
+    while True:
+        x, y = task.sample(DEVICE_DRAW_STEPS * size, generator, "train")
+        for step in range(DEVICE_DRAW_STEPS):
+            yield x[step * size : (step + 1) * size], y[step * size : (step + 1) * size]
 
 
 def loss_fn(task: Task) -> Callable[[Tensor, Tensor], Tensor]:
@@ -225,13 +250,14 @@ def train(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainResul
     infinite, so a diverged model is never returned.
     """
     config.validate()
+    resolve_device(config.device)
     with torch_threads(config.threads):
         return _train(config, callbacks)
 
 
 def _train(config: TrainConfig, callbacks: Sequence[Callback]) -> TrainResult:
     task = make_task(config)
-    model = build_model(config, task)
+    model = build_model(config, task).to(config.device)  # the CPU's initial bits on every device
     optimizer = make_optimizer(model.parameters(), config)
     criterion = loss_fn(task)
     callbacks = list(callbacks)
@@ -263,6 +289,7 @@ def _train(config: TrainConfig, callbacks: Sequence[Callback]) -> TrainResult:
         if step >= config.steps:
             break
     seconds = time.perf_counter() - start
+    model.to("cpu")  # evaluation and everything after it work on the CPU
 
     result = TrainResult(model, config, history, len(history), seconds, evaluate(model, task),
                          tracker.history() if tracker is not None else [], stopped_early)  # fmt: skip

@@ -21,10 +21,18 @@ through the same stacked ``baddbmm`` layers was 9 % slower and ``torch.func`` (`
 ``vmap`` over ``functional_call``) 15 % slower; ``torch.compile`` was 4 % faster per step once compiled, but
 compiling took 6 to 16 s and every new group shape or activation mix compiles again, longer than a typical
 comparison trains. Figures in BENCHMARKS.md.
+
+On a GPU (``device="cuda"``, :func:`train_group_on_device`) a group is one stack, one chunk per activation
+(no cache-sized chunks, no worker processes), its batches are drawn on the GPU by each network's own
+generator (:func:`device_batches`, the contract of :func:`~actlab.training.batch_stream` on a GPU), and the
+loop never waits for the GPU: stops and divergence are tracked in GPU tensors and read back every
+:data:`SYNC_EVERY` steps. The step is the eager stacked step of the CPU; CUDA graphs and ``torch.compile``
+are candidates still to be measured on a GPU (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -38,6 +46,7 @@ import torch
 from torch import Tensor, nn
 
 from actlab.callbacks import Callback
+from actlab.device import DEVICE_DRAW_STEPS, check_fits, free_gpu_bytes, group_bytes, resolve_device
 from actlab.diagnostics import rules
 from actlab.errors import ActlabError
 from actlab.evaluation import EVAL_POINTS, EVAL_SEEDS, evaluate
@@ -66,6 +75,7 @@ VARYING = ("seed", "activation", "init", "bias_init", "lr")  # fields that may d
 Progress = Callable[[int], None]  # called with the number of model-steps just finished
 MAX_DEFAULT_WORKERS = 8  # default_workers() never exceeds this
 CPU_MAX = "/sys/fs/cgroup/cpu.max"  # a container's CPU quota, where cgroup v2 gives one
+SYNC_EVERY = 100  # on a GPU: steps between read-backs (progress, all stopped, divergence), each a wait
 
 
 def default_workers() -> int:
@@ -118,6 +128,7 @@ def train_many(
     progress: Progress | None = None,
     on_diverge: str = "raise",
     workers: int | None = 1,
+    device: str | None = None,
 ) -> list[TrainResult]:
     """Train every config, stacking those of one shape (:func:`group_key`); results in input order.
 
@@ -144,11 +155,19 @@ def train_many(
             threads (on a busy machine every parallel op waits for a descheduled OpenMP thread: 2 intra-op
             threads ran 3x to 46x slower than one there), and unlike Python threads they do not share one
             interpreter lock (BENCHMARKS.md).
+        device: ``"cpu"``, ``"cuda"`` or ``"auto"`` for every config (:func:`~actlab.device.resolve_device`;
+            the results' configs record it); ``None``: each config's own ``device``. A group on a GPU trains
+            as :func:`train_group_on_device` (``workers`` do not apply there).
     """
     if on_diverge not in ("raise", "keep"):
         raise ValueError(f"on_diverge must be 'raise' or 'keep', not {on_diverge!r}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
+    if device is not None:
+        device = resolve_device(device)
+        configs = [c if c.device == device else dataclasses.replace(c, device=device) for c in configs]
+    for name in {c.device for c in configs}:
+        resolve_device(name)  # a GPU named in a config must be present
     with torch_threads(None if workers is None else 1):
         return _train_many(configs, callbacks, progress, on_diverge, workers)
 
@@ -169,7 +188,11 @@ def _train_many(
         else:
             results[i] = _alone(config, callbacks, progress, on_diverge)
     for members in groups.values():
-        trained = _train_group([configs[i] for i in members], callbacks, progress, on_diverge, workers)
+        group = [configs[i] for i in members]
+        if group[0].device != "cpu":
+            trained = train_group_on_device(group, callbacks, progress, on_diverge)
+        else:
+            trained = _train_group(group, callbacks, progress, on_diverge, workers)
         results.update(zip(members, trained, strict=True))
     return [results[i] for i in range(len(configs))]
 
@@ -435,6 +458,118 @@ def _alone(
     if progress is not None:
         progress(result.steps)
     return result
+
+
+# --- on a GPU ---------------------------------------------------------------------------------------------
+
+
+def device_batches(configs: Sequence[TrainConfig], task: Task) -> Iterator[tuple[Tensor, Tensor]]:
+    """Each step's batches of all networks, stacked, on ``configs[0].device``, forever: network ``i`` gets
+    exactly the batches of ``batch_stream(configs[i])`` there (its own generator, one draw of
+    :data:`~actlab.device.DEVICE_DRAW_STEPS` steps per call)."""
+    size, n = configs[0].batch_size, DEVICE_DRAW_STEPS
+    gens = [torch.Generator(c.device).manual_seed(c.seed + BATCH_SEED_OFFSET) for c in configs]
+    while True:
+        xs, ys = zip(*(task.sample(n * size, g, "train") for g in gens), strict=True)
+        x = torch.stack([t.view(n, size, *t.shape[1:]) for t in xs], dim=1)  # (n, M, B, in)
+        y = torch.stack([t.view(n, size, *t.shape[1:]) for t in ys], dim=1)
+        del xs, ys  # GPU memory: at most the last draw and the next, per network and stacked (group_bytes)
+        yield from zip(x, y, strict=True)
+        del x, y
+
+
+def train_group_on_device(
+    configs: Sequence[TrainConfig],
+    callbacks: Sequence[Callback] = (),
+    progress: Progress | None = None,
+    on_diverge: str = "raise",
+) -> list[TrainResult]:
+    """One group (equal :func:`group_key`) trained as one stack on ``configs[0].device``; results in the
+    order of ``configs``, as :func:`train_many` gives them.
+
+    The loop of :func:`_train_stack` without waiting for the device each step: which networks stopped
+    (target loss) or diverged, and at which step, are GPU tensors, read back every :data:`SYNC_EVERY` steps
+    and at the end (``on_diverge="raise"`` raises the earliest divergence there; callbacks, when given, read
+    the mean loss each step). On a GPU it first checks that the group fits in the free memory
+    (:func:`~actlab.device.check_fits`). It runs on the CPU too (the tests run it there).
+    """
+    if len({group_key(c) for c in configs}) != 1:
+        raise ValueError("train_group_on_device trains one group: configs with equal group_key()")
+    order = sorted(range(len(configs)), key=lambda i: layer_specs(configs[i]))
+    cfgs = [configs[i] for i in order]
+    first, size = cfgs[0], len(cfgs)
+    task = make_task(first)
+    models = [build_model(c, task) for c in cfgs]
+    dtype = next(models[0].parameters()).dtype
+    if first.device != "cpu":
+        need = group_bytes(size, task.in_features, first.hidden, task.out_features, first.batch_size, first.steps,
+                           dtype.itemsize, first.optimizer)  # fmt: skip
+        check_fits(need, free_gpu_bytes(first.device), size)
+    stacked = StackedMLP(models, [layer_specs(c) for c in cfgs], first.batch_size, per_chunk=size).to(first.device)
+    for chunk in stacked.chunks:
+        for module in chunk.modules:
+            module.to(first.device)
+    step_fn = StackedStep(stacked, task)
+    params, lrs = [*stacked.weights, *stacked.biases], [c.lr for c in cfgs]
+    optimizer = StackedSGD(params, lrs, first.momentum) if first.optimizer == "sgd" else StackedAdam(params, lrs)
+    for cb in callbacks:
+        cb.on_train_start(stacked, cfgs)
+
+    steps, target, device = first.steps, first.target_loss, first.device
+    history = torch.empty(steps, size, dtype=dtype, device=device)
+    frozen = torch.zeros(size, dtype=torch.bool, device=device)  # stopped early or diverged: no more updates
+    last = torch.full((size,), steps, device=device)  # steps in each network's history
+    diverged = torch.zeros(size, dtype=torch.long, device=device)  # the step whose loss was not finite; 0: none
+    trained = torch.zeros((), dtype=torch.long, device=device)  # model-steps since the last read-back
+    start = time.perf_counter()
+    for step, (x, y) in enumerate(device_batches(cfgs, task), start=1):
+        value = step_fn(x, y)  # (size,): each network's loss
+        history[step - 1] = value
+        broken = ~torch.isfinite(value)
+        newly = (broken | (value <= target) if target is not None else broken) & ~frozen
+        diverged = torch.where(newly & broken, step, diverged)
+        last = torch.where(newly, step - broken.long(), last)  # train() raises before a broken step's update
+        trained += (~frozen).sum()
+        for cb in callbacks:
+            cb.on_before_step(step, stacked)
+        optimizer.step(frozen | broken)
+        if callbacks:
+            mean_loss = float(value[~frozen].mean())
+            for cb in callbacks:
+                cb.on_step_end(step, mean_loss, stacked)
+        frozen = frozen | newly
+        if step % SYNC_EVERY == 0 or step == steps:
+            if progress is not None:
+                progress(int(trained))
+            trained.zero_()
+            if on_diverge == "raise" and bool(diverged.any()):
+                break
+            if step == steps or bool(frozen.all()):
+                break
+    if device != "cpu":
+        torch.cuda.synchronize(device)  # the loop's time includes the GPU's work queued in it
+    seconds = time.perf_counter() - start
+    stacked.to("cpu").write_back(models)  # one copy from the GPU, not one per network and layer
+    lengths, failed, losses = last.tolist(), diverged.tolist(), history.cpu()
+    if on_diverge == "raise" and any(failed):
+        i = min((s, i) for i, s in enumerate(failed) if s)[1]
+        raise divergence_error(failed[i], float(losses[failed[i] - 1, i]), cfgs[i])
+    results = []
+    for i, model in enumerate(models):
+        metrics = evaluate(model, task)
+        if failed[i]:
+            metrics = dict.fromkeys(metrics, math.nan)
+        metrics["dead_fraction"] = math.nan if failed[i] else dead_fraction(model, task)
+        metrics["diverged_step"] = failed[i] or None
+        stopped = not failed[i] and lengths[i] < steps
+        results.append(TrainResult(model, cfgs[i], losses[: lengths[i], i].tolist(), lengths[i], seconds / size,
+                                   metrics, [], stopped))  # fmt: skip
+    for cb in callbacks:
+        cb.on_train_end(stacked, results)
+    unsorted: list[TrainResult] = [results[0]] * size
+    for position, i in enumerate(order):
+        unsorted[i] = results[position]
+    return unsorted
 
 
 # --- dead units -------------------------------------------------------------------------------------------

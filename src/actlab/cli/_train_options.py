@@ -69,6 +69,11 @@ NoiseOpt = Annotated[
     float | None, typer.Option("--noise", help="Classification input noise, in box half-widths (default: the task's).")
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help=f"Seed of init and batches (default {DEFAULTS.seed}).")]
+DeviceOpt = Annotated[
+    str,
+    typer.Option("--device", help="cpu, cuda (a GPU: many networks at once) or auto (cuda where a GPU is present, "
+                 "else cpu)."),
+]  # fmt: skip
 TargetLossOpt = Annotated[
     float | None, typer.Option("--target-loss", help="Stop early once a step's training loss is at most this.")
 ]

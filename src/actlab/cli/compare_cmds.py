@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -24,6 +25,7 @@ from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
     BatchSizeOpt,
     BiasInitOpt,
+    DeviceOpt,
     ExtrapRangeOpt,
     HiddenOpt,
     InitOpt,
@@ -53,6 +55,11 @@ DbOpt = Annotated[
     ),
 ]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
+ReuseAnyDeviceOpt = Annotated[
+    bool,
+    typer.Option("--reuse-any-device", help="Reuse a stored run trained on another device (cpu or cuda) for the "
+                 "same config; without it each device's runs are its own."),
+]  # fmt: skip
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 WorkersOpt = Annotated[
     int | None, typer.Option("--workers", "--threads", min=1, show_default=False,
@@ -124,6 +131,8 @@ def compare(
     workers: WorkersOpt = None,
     backend: BackendOpt = DEFAULT_BACKEND,
     address: AddressOpt = None,
+    device: DeviceOpt = "cpu",
+    reuse_any_device: ReuseAnyDeviceOpt = False,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write plots, results.csv/json and runs.csv to this folder.")
     ] = None,
@@ -134,6 +143,7 @@ def compare(
     from actlab.backends import check_backend, open_executor
     from actlab.comparison import check_request
     from actlab.comparison import compare as run_compare
+    from actlab.device import resolve_device
 
     check_backend(backend, address)
     if seeds <= 0:
@@ -148,7 +158,7 @@ def compare(
     config = config_from_options(
         task=task, hidden=hidden_widths(hidden, ctx.args), steps=steps, lr=lr, batch_size=batch_size,
         optimizer=optimizer, momentum=momentum, init=init, bias_init=bias_init, range=train_range,
-        extrap_range=extrap_range, noise=noise, target_loss=target_loss,
+        extrap_range=extrap_range, noise=noise, target_loss=target_loss, device=resolve_device(device),
     )  # fmt: skip
     check_request(config.task, names, seeds, config, reach)  # before the database is created
     if out is not None and out.exists() and not out.is_dir():
@@ -156,6 +166,7 @@ def compare(
     if out is not None and not out.parent.is_dir():
         raise ActlabError(f"cannot write to {out}: folder {out.parent} does not exist (create it first)")
     with ResultStore(db) as store:
+        store.reuse_any_device = reuse_any_device
         before = store.count()
         try:
             with (
@@ -305,28 +316,37 @@ def sweep(
     workers: WorkersOpt = None,
     backend: BackendOpt = DEFAULT_BACKEND,
     address: AddressOpt = None,
+    device: Annotated[
+        str | None, typer.Option("--device", help="cpu, cuda or auto (default: the file's [train] device, else cpu).")
+    ] = None,
+    reuse_any_device: ReuseAnyDeviceOpt = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
     from actlab.backends import check_backend, open_executor
+    from actlab.device import resolve_device
     from actlab.executor import plan_missing, run_missing
     from actlab.sweep import load
 
     check_backend(backend, address)
     spec = load(file)
+    if device is not None:
+        spec = dataclasses.replace(spec, train={**spec.train, "device": resolve_device(device)})
     label = spec.label or file.stem
     if dry_run:  # count and plan; create nothing, not even the database
         path = db if db is not None else default_path()
         ResultStore.check_folder(db)
         if exists(path):
             with ResultStore(db, create=False) as store:
+                store.reuse_any_device = reuse_any_device
                 plan = plan_missing(spec.configs(), store, fresh, label)
         else:
             plan = plan_missing(spec.configs(), None, fresh, label)
         _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
         return
     with ResultStore(db) as store:
+        store.reuse_any_device = reuse_any_device
         committed, reused = 0, 0
         try:
             plan = plan_missing(spec.configs(), store, fresh, label)

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, output_file
+from actlab.cli._train_options import DeviceOpt
 from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def diagnose(
     tensorboard: Annotated[
         Path | None, typer.Option(help="Also write the report as TensorBoard scalars to this folder.")
     ] = None,
+    device: DeviceOpt = "cpu",
     as_json: JsonOpt = False,
 ) -> None:
     """Diagnose a network: dead, saturated and sparse units, gradient norms from input to output, collapse.
@@ -61,10 +63,12 @@ def diagnose(
     Either a run saved by `actlab train` (over its training distribution, with its own loss), or your own
     model with --model FILE.py:FACTORY and --input-shape or --inputs (gradients from a random probe).
     """
+    from actlab.device import resolve_device
     from actlab.diagnostics import diagnose as run_diagnose
     from actlab.diagnostics.verdicts import check_lang, labels
 
     check_lang(lang)
+    target = resolve_device(device)
     if plot is not None:
         output_file(plot)
     if tensorboard is not None:
@@ -89,6 +93,7 @@ def diagnose(
 
         torch.manual_seed(seed)  # a factory that draws random weights draws the same ones on every run
         net, what = load_factory(model)
+        net = net.to(target)  # diagnose() moves each batch to the model's device
         data, loss = _user_inputs(input_shape, inputs, seed), None
     report = run_diagnose(net, data, batch_size=batch_size, lang=lang, backward=backward, loss=loss, seed=seed)
     if plot is not None:

@@ -62,7 +62,7 @@ def runs_list(
         return
     skipped = f" ({_n(len(damaged), 'damaged run')} skipped)" if damaged else ""
     table = Table(title=f"{_n(len(records), 'run')} in {escape(str(path))}{skipped}")
-    for column in ("id", "hash", "task", "activation", "hidden", "seed", "interp", "extrap", "label"):
+    for column in ("id", "hash", "task", "activation", "hidden", "seed", "device", "interp", "extrap", "label"):
         number = column in ("id", "seed", "interp", "extrap")
         table.add_column(column, justify="right" if number else "left", overflow="fold",
                          no_wrap=number or column == "hash")  # fmt: skip

@@ -6,6 +6,7 @@ JSON); the words and their order come from the library, as in the HTML and Markd
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +18,7 @@ from rich.table import Table as RichTable
 
 from actlab.cli import app
 from actlab.cli._common import console, emit_json, err_console
+from actlab.cli._train_options import DeviceOpt
 
 if TYPE_CHECKING:
     from actlab.tour.document import Block, Document
@@ -81,14 +83,19 @@ def tour(
     db: Annotated[
         Path | None, typer.Option(help="Results store (default: $ACTLAB_DB or ./actlab-runs/actlab.db).")
     ] = None,
+    device: DeviceOpt = "cpu",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the measurements and verdicts as one JSON document.")
     ] = False,
 ) -> None:
     """Walk through the ReLU lesson and check each of its claims by measurement (about a minute)."""
+    from actlab.device import resolve_device
     from actlab.tour.api import take_tour
     from actlab.tour.config import TourConfig
     from actlab.tour.text import say
+
+    config = TourConfig.full() if full else TourConfig.quick()
+    config = dataclasses.replace(config, device=resolve_device(device))
 
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True,
@@ -100,7 +107,7 @@ def tour(
             title = say(lang, section + ".title")
             bar.update(task, description=title + (f": {what}" if what else ""))
 
-        output = take_tour(TourConfig.full() if full else TourConfig.quick(), lang, out, db, fresh, progress)
+        output = take_tour(config, lang, out, db, fresh, progress)
     if as_json:
         emit_json(output.to_json())
         return

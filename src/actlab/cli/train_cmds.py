@@ -18,6 +18,7 @@ from actlab.cli._train_options import (
     ActivationOpt,
     BatchSizeOpt,
     BiasInitOpt,
+    DeviceOpt,
     ExtrapRangeOpt,
     HiddenOpt,
     InitOpt,
@@ -108,10 +109,12 @@ def train(
     ] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Save the run to this folder.")] = None,
     plot: PlotOpt = None,
+    device: DeviceOpt = "cpu",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Train a network on a task and print its metrics; --out saves config, weights, history and metrics."""
+    from actlab.device import resolve_device
     from actlab.rundir import save_run
     from actlab.training import train as run_training
 
@@ -119,7 +122,7 @@ def train(
         task=task, activation=activation, hidden=hidden_widths(hidden, ctx.args), steps=steps, lr=lr,
         batch_size=batch_size, optimizer=optimizer, momentum=momentum, init=init, bias_init=bias_init,
         range=train_range, extrap_range=extrap_range, noise=noise, integer=integer or None, seed=seed,
-        target_loss=target_loss, track_every=track_every,
+        target_loss=target_loss, track_every=track_every, device=resolve_device(device),
     )  # fmt: skip
     if plot is not None:
         output_file(plot)

@@ -51,7 +51,7 @@ def _ci(e: Estimate, percent: bool = False) -> str:
 
 def nonlinearity(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     tick(f"identity vs relu on xor, circle and mul, {config.seeds} seeds each")
-    base = TrainConfig(hidden=list(config.hidden), steps=config.classify_steps)
+    base = TrainConfig(hidden=list(config.hidden), steps=config.classify_steps, device=config.device)
     results = train_many(
         _grid(base, ("xor", "circle", "mul"), ("identity", "relu"), config.seeds),
         on_diverge="keep",
@@ -131,7 +131,7 @@ def adder(a: float, b: float) -> float:
 
 def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     tick(f"add and sub with {', '.join(ARITHMETIC)}, {config.seeds} seeds each")
-    base = TrainConfig(hidden=list(config.hidden), steps=config.steps)
+    base = TrainConfig(hidden=list(config.hidden), steps=config.steps, device=config.device)
     results = train_many(
         _grid(base, ("add", "sub"), ARITHMETIC, config.seeds), on_diverge="keep", workers=default_workers()
     )

@@ -24,6 +24,7 @@ class TourConfig:
     dead_hidden: tuple[int, ...] = (32, 32)  # width of the dead-neuron network
     adder_inputs: tuple[float, float] = (123456.0, 654321.0)  # far outside any training range
     activations: tuple[str, ...] = field(default=("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "silu"))
+    device: str = "cpu"  # where the many-network sections train ("cuda": a GPU); the others stay on the CPU
 
     @classmethod
     def quick(cls) -> TourConfig:
@@ -34,4 +35,8 @@ class TourConfig:
         return cls(mode="full", seeds=20, steps=3000, classify_steps=1500, deep_seeds=20, speed_repeats=9)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields; ``device`` only where it is not ``"cpu"`` (a CPU tour keeps its stored sections' keys)."""
+        data = asdict(self)
+        if data["device"] == "cpu":
+            del data["device"]
+        return data
