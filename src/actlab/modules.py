@@ -46,7 +46,9 @@ class CatalogActivation(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         y = self._kernel(x, **self.params)
-        if self._repair and not math.isfinite(y.detach().sum().item()):  # NaN or ±inf somewhere: look closer
+        # NaN or ±inf somewhere: look closer. On the CPU only: elsewhere `.item()` would wait for the device at
+        # every call (a host synchronisation per step in the GPU trainer), so there the kernel's values stand.
+        if self._repair and y.device.type == "cpu" and not math.isfinite(y.detach().sum().item()):
             return _Repaired.apply(x, y.detach(), self)
         return y
 

@@ -213,7 +213,7 @@ def _backward(plan: _Plan, layer: int, z: Tensor, out: Tensor, grad: Tensor) -> 
         direct = plan.direct[layer] = callable(node) and all(  # a Python Function's node is not callable
             f is None or type(f).__name__ == "AccumulateGrad" for f, _ in node.next_functions
         )
-    if direct:
+    if direct and callable(node):  # not a Python Function's node, e.g. a module's repair of inf/NaN (_Repaired)
         result = node(grad)
         return result[0] if isinstance(result, tuple) else result
     return torch.autograd.grad(out, z, grad)[0]
