@@ -72,7 +72,7 @@ def runs_list(
         hidden = r.config.get("hidden", [])
         table.add_row(str(r.id), r.config_hash[:10], escape(r.task), escape(r.activation),
                       escape(" ".join(map(str, hidden)) if isinstance(hidden, list) else str(hidden)), str(r.seed),
-                      _num(interp), _num(extrap), escape(r.label or ""))  # fmt: skip
+                      escape(r.device), _num(interp), _num(extrap), escape(r.label or ""))  # fmt: skip
     _print_table(table)
 
 
