@@ -194,7 +194,7 @@ def eval_cmd(
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-evaluate a saved run, e.g. far outside its training range: `actlab eval DIR --range -1000 1000`."""
+    """Re-evaluate a saved run, for instance far outside its training range: `actlab eval DIR --range -1000 1000`."""
     from actlab.rundir import load_run
 
     if plot is not None:
