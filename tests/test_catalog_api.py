@@ -110,7 +110,9 @@ def test_prelu_slope_is_learned_per_channel() -> None:
         (lambda: actlab.get("relu", alpha=1), "relu has no parameter 'alpha'"),
         (lambda: actlab.get("hardtanh", min_val=2, max_val=1), "min_val=2 must be below max_val=1"),
         (lambda: actlab.get("gelu", approximate="fast"), "one of 'none', 'tanh'"),
-        (lambda: parse_spec("elu:alpha"), "write key=value"),
+        (lambda: parse_spec("elu:alpha"), "write key=value, e.g. elu:alpha=1.0"),  # its own entry's parameter
+        (lambda: parse_spec("leaky_relu:negative_slope"), "e.g. leaky_relu:negative_slope=0.01"),
+        (lambda: parse_spec("relu:slope"), "e.g. leaky_relu:negative_slope=0.01"),  # relu has none: a real one
     ],
 )
 def test_bad_input_raises_actlab_error(call, message: str) -> None:  # type: ignore[no-untyped-def]

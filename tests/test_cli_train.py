@@ -68,6 +68,7 @@ def test_train_classification_json_has_accuracy(cli) -> None:
 def test_predict_negative_numbers_and_classification(cli, small_run: Path, tmp_path: Path) -> None:
     r = cli("predict", str(small_run), "5", "-3", "--json")
     assert json.loads(r.out)["inputs"] == [5.0, -3.0]
+    assert cli("predict", str(small_run), "5", "-3").out.startswith("5 + (-3) ≈ ")  # not "5 + -3"
     xor = save_run(train(TrainConfig(task="xor", steps=20)), tmp_path / "xor")
     r = cli("predict", str(xor), "0.5", "0.5", "--json")
     assert json.loads(r.out)["prediction"] in (0, 1)
@@ -273,3 +274,12 @@ def test_damaged_run_errors_name_the_file_in_one_line(cli, small_run: Path, tmp_
         line = one_line_error(cli(*command))
         assert line.startswith(f"actlab: error: {run}/{reason}")
         assert "weights_only" not in line and "trust" not in line and "Error(s)" not in line
+
+
+def test_predict_writes_a_negative_input_in_parentheses(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`-3²` reads as −9; the truth printed beside it is 9: the question must say (-3)²."""
+    run = save_run(train(TrainConfig(task="square", steps=20, hidden=[4])), tmp_path / "square")
+    r = cli("predict", str(run), "-3")
+    assert r.code == 0, r.err
+    assert r.out.startswith("(-3)² ≈ ") and "(exact: 9," in r.out
+    assert cli("predict", str(run), "3").out.startswith("3² ≈ ")

@@ -225,6 +225,10 @@ def test_runs_list_shows_the_device(cli, tmp_path: Path) -> None:  # type: ignor
     assert listed.code == 0 and [r["device"] for r in json.loads(listed.out)] == ["cuda", "cpu"]
     table = cli("runs", "list", "--db", str(db))
     assert table.code == 0 and "device" in table.out and "cuda" in table.out
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in table.out.splitlines() if line.startswith("│")]
+    header = [c.strip() for c in next(x for x in table.out.splitlines() if x.startswith("┃")).split("┃")[1:-1]]
+    rows = [dict(zip(header, row, strict=True)) for row in cells]  # every value under its own column
+    assert [(r["device"], r["interp"], r["label"]) for r in rows] == [("cuda", "0.5", ""), ("cpu", "0.5", "")]
 
 
 def test_compare_reuses_cpu_runs_for_cuda_only_when_asked(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

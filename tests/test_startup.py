@@ -7,6 +7,7 @@ fresh interpreter, which then reports whether torch or matplotlib were imported.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,14 @@ def test_the_help_table_matches_the_commands() -> None:
         assert help_text == summary, f"actlab.cli.COMMANDS[{name!r}]: the command's help now starts {help_text!r}"
         if command.callback is not None:  # a group (runs) has none of its own
             assert command.callback.__module__ == f"actlab.cli.{module}"
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "100", "120"])
+def test_the_help_listing_never_cuts_a_summary_at_an_abbreviation(columns: str) -> None:
+    """Click shortens a command's line in ``actlab --help`` at its first word ending in "." (eval's read
+    "Re-evaluate a saved run, e.g."): no summary may hold such a word before its end."""
+    done = subprocess.run([sys.executable, "-m", "actlab", "--help"], capture_output=True, text=True, check=True,
+                          env={**os.environ, "COLUMNS": columns})  # fmt: skip
+    listed = [line.strip() for line in done.stdout.splitlines() if line.startswith("  ") and line.strip()[:1] != "-"]
+    assert len(listed) >= len(COMMANDS)
+    assert not [line for line in listed if line.endswith(("e.g.", "i.e.", "etc.", "vs."))]

@@ -656,6 +656,8 @@ def parse_spec(spec: str) -> tuple[Activation, dict[str, Any]]:
     for item in filter(None, (s.strip() for s in rest.split(","))):
         key, eq, value = item.partition("=")
         if not eq:
-            raise ActlabError(f"bad parameter {item!r} in {spec!r}: write key=value, e.g. relu:negative_slope=0.1")
+            first = entry.params[0] if entry.params else lookup("leaky_relu").params[0]  # an example that exists
+            example = f"{entry.name if entry.params else 'leaky_relu'}:{first.name}={first.default}"
+            raise ActlabError(f"bad parameter {item!r} in {spec!r}: write key=value, e.g. {example}")
         params[key.strip()] = value.strip()
     return entry, entry.resolve(**params)

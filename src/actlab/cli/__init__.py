@@ -28,8 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "and metrics."),
     "predict": ("train_cmds", "Ask a trained network: `actlab predict DIR 5 3` prints its answer to 5 + 3 (for an "
                 "add run)."),
-    "eval": ("train_cmds", "Re-evaluate a saved run, e.g. far outside its training range: `actlab eval DIR --range "
-             "-1000 1000`."),
+    "eval": ("train_cmds", "Re-evaluate a saved run, for instance far outside its training range: `actlab eval DIR "
+             "--range -1000 1000`."),
     "tasks": ("train_cmds", "List the tasks with their kind, inputs and default training and extrapolation ranges."),
     "diagnose": ("diagnose_cmds", "Diagnose a network: dead, saturated and sparse units, gradient norms from input "
                  "to output, collapse."),

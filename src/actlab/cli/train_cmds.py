@@ -178,7 +178,8 @@ def predict_cmd(
         console.print(f"({', '.join(args)}) -> class {answer['prediction']} (p = {p:.3f}; the rule says "
                       f"{answer['truth']})", highlight=False)  # fmt: skip
         return
-    question = EXPRESSIONS[task.name].format(*args)
+    bare = task.name in ("identity", "max")  # no operator beside the number: nothing to misread
+    question = EXPRESSIONS[task.name].format(*(a if bare or not a.startswith("-") else f"({a})" for a in args))
     console.print(f"{question} ≈ {answer['prediction']:.2f}   (exact: {answer['truth']:.12g}, "
                   f"error {abs(answer['prediction'] - answer['truth']):.2g})", highlight=False)  # fmt: skip
 
@@ -194,7 +195,7 @@ def eval_cmd(
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Re-evaluate a saved run, e.g. far outside its training range: `actlab eval DIR --range -1000 1000`."""
+    """Re-evaluate a saved run, for instance far outside its training range: `actlab eval DIR --range -1000 1000`."""
     from actlab.rundir import load_run
 
     if plot is not None:
