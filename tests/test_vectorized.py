@@ -127,6 +127,29 @@ def test_callbacks_and_progress_see_every_step() -> None:
     assert counter.losses[-1] == pytest.approx(sum(r.history[-1] for r in results) / 3, rel=1e-6)
 
 
+def test_one_intra_op_thread_while_training_and_the_count_restored_after_even_on_error() -> None:
+    class Threads(Callback):
+        def __init__(self) -> None:
+            self.seen: set[int] = set()
+
+        def on_step_end(self, step: int, loss: float, model: torch.nn.Module) -> None:
+            self.seen.add(torch.get_num_threads())
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        config = TrainConfig(hidden=[4], steps=3, batch_size=8)
+        for workers, inside in ((1, 1), (None, 3)):  # None: PyTorch's setting as it is
+            spy = Threads()
+            train_many([config], [spy], workers=workers)
+            assert spy.seen == {inside} and torch.get_num_threads() == 3
+        with pytest.raises(ActlabError):
+            train_many([TrainConfig(optimizer="sgd", lr=1e38, hidden=[8], steps=5, batch_size=16)])
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_worker_processes_give_each_network_the_same_run() -> None:
     configs = [TrainConfig(activation=act, seed=seed, hidden=[7, 5], steps=40, batch_size=13)
                for act in ("relu", "tanh", "gelu") for seed in range(3)]  # fmt: skip

@@ -46,6 +46,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from multiprocessing.connection import Connection, wait
@@ -74,7 +75,8 @@ def can_fork() -> bool:
 
 def prepare(modules: Iterable[str] = ()) -> None:
     """Start the worker factory now if it is not running, and have it import ``modules``; returns at once.
-    Call it before work that precedes :func:`run_side_by_side`, so that the factory boots meanwhile."""
+    Call it before work that precedes :func:`run_side_by_side`, so that the factory boots meanwhile. The
+    factory imports the jobs' modules too, once: importing them must not run autograd."""
     if can_fork():
         _factory().send(set(modules))
 
@@ -321,7 +323,9 @@ def _factory_main(control_fd: int) -> None:
                 with contextlib.suppress(Exception):  # the worker will meet the error again, and report it
                     importlib.import_module(name)
             for fd in fds:
-                pid = os.fork()
+                with warnings.catch_warnings():  # Python 3.12+ warns of forking with threads: the one other
+                    warnings.simplefilter("ignore", DeprecationWarning)  # is PyTorch's, started at import, idle
+                    pid = os.fork()
                 if pid == 0:
                     code = 1
                     try:
