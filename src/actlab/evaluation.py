@@ -9,7 +9,10 @@ the extrapolation box minus the training box), with prediction ŷ and truth y:
   inputs do not give whole answers, as for ``div`` and ``sqrt``).
 
 For classification: ``accuracy`` (interp) and ``extrap_accuracy``, the fraction where argmax of the logits
-is the true class.
+is the true class; NaN when some logits are NaN or infinite (their argmax means nothing).
+
+The metrics of :data:`PREDICTION_METRICS` are finite exactly when every prediction on their points is:
+that is how :func:`actlab.training.final_divergence` tells a model whose outputs overflowed.
 
 Evaluation data comes from fixed seeds (:data:`EVAL_SEEDS`), independent of the training seed, so every
 run of a task is measured on the same points.
@@ -31,6 +34,8 @@ from actlab.tasks import Task
 
 EVAL_SEEDS = {"interp": 7_000_001, "extrap": 7_000_002}  # whole-number sets use seed + 1
 EVAL_POINTS = 2000
+PREDICTION_METRICS = ("interp_mae", "interp_max_error", "extrap_mae", "extrap_max_error", "accuracy",
+                      "extrap_accuracy")  # fmt: skip
 
 
 def _dtype(model: nn.Module) -> torch.dtype:
@@ -55,6 +60,8 @@ def region_metrics(model: nn.Module, task: Task, region: str, n: int = EVAL_POIN
     out = predict_batch(model, x)
     if task.kind == "classification":
         key = "accuracy" if region == "interp" else f"{region}_accuracy"
+        if not bool(torch.isfinite(out).all()):
+            return {key: math.nan}
         return {key: (out.argmax(dim=1) == y).double().mean().item()}
     err = (out.double() - y.double()).abs()  # (n, 1)
     scale = y.double().abs().mean().item()

@@ -76,7 +76,7 @@ def save_run(result: TrainResult, path: Path | str) -> Path:
         raise ActlabError(f"{target} exists and is not an actlab run folder; choose another --out")
     if not target.parent.is_dir():
         raise ActlabError(f"cannot write {target}: folder {target.parent} does not exist (create it first)")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=target.parent))
     try:
         _json(tmp / MARKER, {"format": FORMAT, "version": VERSION, "actlab": _version(),
                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})  # fmt: skip
@@ -85,7 +85,7 @@ def save_run(result: TrainResult, path: Path | str) -> Path:
         _json(tmp / HISTORY, plain({"loss": result.history, "diagnostics": result.diagnostics}))
         _json(tmp / METRICS, plain(result.to_dict()))
         if target.exists():
-            old = target.with_name(f".{target.name}.old-{time.time_ns()}")
+            old = target.with_name(f".{target.name[:64]}.old-{time.time_ns()}")  # [:64]: a long name stays legal
             target.rename(old)
             tmp.rename(target)
             shutil.rmtree(old, ignore_errors=True)

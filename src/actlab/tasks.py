@@ -31,6 +31,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from torch import Tensor
 
 from actlab.errors import ActlabError, unknown
 
+MAX_INPUT = 1e18  # |range ends|: whole-number inputs are drawn as int64 (up to 9.2e18), then made float32
 Region = Literal["train", "interp", "extrap"]
 Domain = Literal["any", "nonnegative", "nonzero"]  # where the rule is defined, on every input
 REGIONS: tuple[str, ...] = ("train", "interp", "extrap")
@@ -88,6 +90,9 @@ class Task:
             raise ActlabError(f"{self.name}: noise must be a number >= 0, got {self.noise!r}")
         if self.integer and math.floor(high) < math.ceil(low):
             raise ActlabError(f"{self.name}: the training range [{low:g}, {high:g}] holds no whole number")
+        if self.kind == "regression":
+            _check_targets(self, "training range", self.train_range)
+            _check_targets(self, "extrapolation range", self.extrap_range)
 
     @property
     def half_width(self) -> float:
@@ -183,9 +188,24 @@ def _pair(task: str, label: str, value: Any) -> tuple[float, float]:
         raise ActlabError(f"{task}: the {label} must be two numbers [low, high], got {value!r}") from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ActlabError(f"{task}: the {label} [{low:g}, {high:g}] must have finite ends")
+    if max(abs(low), abs(high)) > MAX_INPUT:
+        raise ActlabError(f"{task}: the {label} [{low:g}, {high:g}] reaches beyond ±{MAX_INPUT:g}, the largest "
+                          f"inputs actlab draws; give a smaller range")  # fmt: skip
     if not low < high:
         raise ActlabError(f"{task}: the {label} needs low < high, got [{low:g}, {high:g}]")
     return low, high
+
+
+def _check_targets(task: Task, label: str, box: tuple[float, float]) -> None:
+    """Refuse a range whose answers overflow float32 once squared (the training loss is their squared error:
+    ``mul`` on ±1e10 gives 1e20, and 1e40 is beyond float32's 3.4e38). Checked at the box's corners, where
+    every arithmetic rule here takes its largest magnitude (each is monotonic in each input on the box)."""
+    corners = torch.tensor(list(itertools.product(box, repeat=task.in_features)), dtype=torch.float32)
+    answers = task.targets(corners)
+    if not bool(torch.isfinite(corners).all() & torch.isfinite(answers.square()).all()):
+        largest = answers.double().abs().max().item()
+        raise ActlabError(f"{task.name}: on the {label} [{box[0]:g}, {box[1]:g}] the answers reach {largest:.3g}, "
+                          f"whose square (the training loss) overflows float32; give a smaller range")  # fmt: skip
 
 
 def _check_domain(task: str, domain: Domain, label: str, box: tuple[float, float]) -> None:

@@ -16,7 +16,7 @@ def human_bytes(n: float) -> str:
     """``3 * 1024**3 -> "3 GiB"``, ``1.5e12 -> "1.4 TiB"``."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if n == int(n) else f"{n:.3g} {unit}"
+            return f"{n:.0f} {unit}" if n == int(n) and n < 1e6 else f"{n:.3g} {unit}"
         n /= 1024
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -25,7 +25,8 @@ def check_values(what: str, values: int, hint: str, limit: int = MEMORY_LIMIT) -
     """Refuse ``values`` float32 numbers for ``what`` when they would take more than ``limit`` bytes."""
     needed = values * FLOAT_BYTES
     if needed > limit:
+        count = f"{values:,}" if values < 10**15 else f"{values:.3g}"
         raise ActlabError(
-            f"{what} needs {values:,} float32 values ({human_bytes(needed)}), over the limit of "
+            f"{what} needs {count} float32 values ({human_bytes(needed)}), over the limit of "
             f"{human_bytes(limit)} ({limit // FLOAT_BYTES:,} values): {hint}"
         )
