@@ -91,13 +91,35 @@ def test_compare_bad_input(cli, tmp_path: Path, args: list[str], fragment: str) 
     assert list(tmp_path.iterdir()) == []  # refused before the database was opened
 
 
-def test_compare_refuses_missing_folders_before_training(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    db, out = tmp_path / "nope" / "runs.db", tmp_path / "gone" / "report"
-    result = cli("compare", "--seeds", "2", *SMALL, "--db", str(db))
-    one_line_error(result, f"cannot create results database {db}: folder {db.parent} does not exist (create it first")
-    result = cli("compare", "--seeds", "2", *SMALL, "--db", str(tmp_path / "r.db"), "--out", str(out))
-    one_line_error(result, f"cannot write to {out}: folder {out.parent} does not exist (create it first)")
-    assert list(tmp_path.iterdir()) == []
+def test_compare_creates_missing_folders_and_refuses_unwritable_ones_before_training(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, out = tmp_path / "nope" / "runs.db", tmp_path / "gone" / "deeper" / "report"
+    result = cli("compare", "-a", "relu", "--seeds", "1", *SMALL, "--db", str(db), "--out", str(out), "--json")
+    assert result.code == 0, result.err
+    assert db.is_file() and (out / "results.csv").is_file()
+    for args, fragment in (
+        (["--db", "/proc/actlab/runs.db"], "cannot write the results database to /proc/actlab/runs.db: cannot create "
+                                           "folder /proc/actlab"),
+        (["--db", str(tmp_path / "r.db"), "--out", "/proc/self/report"], "cannot write to /proc/self/report: folder "
+                                                                         "/proc/self does not accept new files"),
+        (["--db", str(tmp_path / "r.db"), "--out", str(tmp_path / ("x" * 256))], "names may have at most 255 bytes"),
+        (["--db", str(db / "r.db")], f"it lies under {db}, which is a file"),
+    ):  # fmt: skip
+        one_line_error(cli("compare", "--seeds", "2", *SMALL, *args), fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gone", "nope"]  # refused before the database was made
+
+
+def test_compare_output_that_fails_at_the_end_keeps_the_results(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import actlab.plotting
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(actlab.plotting, "save", full_disk)
+    db, out = tmp_path / "runs.db", tmp_path / "report"
+    result = cli("compare", "-a", "relu,tanh", "--seeds", "2", *SMALL, "--db", str(db), "--out", str(out), "--json")
+    one_line_error(result, f"cannot write to {out}: no space left on device (the work itself is done")
+    assert [r["activation"] for r in json.loads(result.out)["results"]] == ["relu", "tanh"]
+    assert json.loads(cli("runs", "list", "--db", str(db), "--json").out).__len__() == 4  # all runs stored
 
 
 @pytest.mark.parametrize(

@@ -274,3 +274,126 @@ def test_chinese_table_has_no_english_labels(cli, models: Path, monkeypatch: pyt
 )
 def test_born_dead_errors_are_one_line(cli, args: list[str], message: str) -> None:
     assert one_line_error(cli("born-dead", *args)).startswith(message)
+
+
+HOSTILE = """
+import torch
+from torch import nn
+
+print("hello from the model file")  # must not reach the JSON on stdout
+
+
+class Stop(BaseException):
+    pass
+
+
+class Net(nn.Module):
+    def __init__(self, fail=None):
+        super().__init__()
+        self.fc, self.act, self.fail = nn.Linear(4, 4), nn.ReLU(), fail
+
+    def forward(self, x):
+        print("forward says hi")
+        if self.fail == "loop":
+            while True:
+                pass
+        if self.fail is not None:
+            raise self.fail
+        return self.act(self.fc(x))
+
+
+def chatty():
+    print("making a model")
+    return Net()
+
+
+def loops():
+    while True:
+        pass
+
+
+def loops_in_forward():
+    return Net("loop")
+
+
+def key_error():
+    return Net(KeyError("missing"))
+
+
+def custom_base_exception():
+    return Net(Stop("stop right there"))
+
+
+def interrupted():
+    raise KeyboardInterrupt
+
+
+def swallows_everything():
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
+"""
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.py"
+    path.write_text(HOSTILE)
+    return path
+
+
+def test_model_that_prints_keeps_the_json_clean(cli, hostile: Path) -> None:
+    r = cli("diagnose", "--model", f"{hostile}:chatty", "--input-shape", "8,4", "--json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)  # the model's prints went elsewhere (stderr)
+    assert data["inputs"] == 8 and [s["name"] for s in data["sites"]] == ["act"]
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        ("loops", "--model: loops() did not finish within the time limit of 1 s and was stopped; allow more with "
+                  "--timeout SECONDS"),
+        ("swallows_everything", "--model: swallows_everything() did not finish within the time limit of 1 s"),
+        ("loops_in_forward", "--model: the passes of Net over the inputs did not finish within the time limit of 1 s"),
+        ("key_error", "--model: Net failed on the inputs: KeyError: 'missing'"),
+        ("custom_base_exception", "--model: Net failed on the inputs: Stop: stop right there"),
+        ("interrupted", "--model: interrupted() failed: KeyboardInterrupt"),
+    ],
+)  # fmt: skip
+def test_hostile_models_are_stopped_or_reported_in_one_line(cli, hostile: Path, factory: str, message: str) -> None:
+    r = cli("diagnose", "--model", f"{hostile}:{factory}", "--input-shape", "8,4", "--timeout", "1", "--json")
+    assert one_line_error(r).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input-shape", "8,4", "--timeout", "0"], "--timeout 0.0: give seconds > 0 and at most 604,800 (a week)"),
+        (["--input-shape", "8,4", "--timeout", "nan"], "--timeout nan: give seconds > 0"),
+        (["--input-shape", "1000000,4"], "--input-shape 1000000,4: 1,000,000 inputs are more than the limit of "
+                                         "100,000; use fewer (the first number)"),
+        (["--input-shape", "8,4", "--seed", "111111111111111111111111111111"], "--seed"),
+        (["--input-shape", "8,4", "--batch-size", "111111111111111111111111111111"], "--batch-size"),
+    ],
+)  # fmt: skip
+def test_user_model_limits(cli, hostile: Path, args: list[str], message: str) -> None:
+    assert one_line_error(cli("diagnose", "--model", f"{hostile}:chatty", *args)).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--depth", "1000000"], "a born-dead network: 1,000,000 hidden layers are more than the limit of 1,000"),
+        (["--depth", "1000", "--seeds", "10000"], "a born-dead table of 10,000 seeds per cell builds 40,000,000 "
+                                                  "layers, more than the limit of 1,000,000"),
+        (["--width", "4000", "--depth", "30", "--seeds", "1000"], "a born-dead table of 1,000 seeds per cell takes "
+                                                                  "1.23e+14 multiply-adds, more than the limit"),
+        (["--activation", "elu:alpha=1e308"], "elu: alpha='1e308' is beyond float32's ±3.4e+38"),
+    ],
+)  # fmt: skip
+def test_born_dead_sizes_and_numbers_are_bounded(cli, args: list[str], message: str) -> None:
+    assert one_line_error(cli("born-dead", *args)).startswith(message)

@@ -36,18 +36,22 @@ SHOWN_NAME = 40  # a longer name is cut to this many characters in messages, so 
 
 
 def prepare_output_dir(
-    path: str | os.PathLike[str], what: str = "", replaceable: Callable[[Path], bool] | None = None
+    path: str | os.PathLike[str],
+    what: str = "",
+    replaceable: Callable[[Path], bool] | None = None,
+    kind: str = "an earlier output",
 ) -> Path:
     """Check that the folder ``path`` can be created (or, existing, written to) before any work.
 
     Missing parent folders are created; the folder itself is not (so a run that fails leaves nothing
     behind). An existing ``path`` must be a folder; with ``replaceable`` it must also be empty or accepted
-    by ``replaceable`` (e.g. :func:`actlab.rundir.is_run`: an old run that may be replaced). ``what`` names
-    the output in messages (``"the report"``). Returns ``path`` as a :class:`~pathlib.Path`.
+    by ``replaceable`` (e.g. :func:`actlab.rundir.is_run`: an old run that may be replaced), which ``kind``
+    names in messages. ``what`` names the output in messages (``"the report"``). Returns ``path`` as a
+    :class:`~pathlib.Path`.
     """
     target = Path(path)
     try:
-        _prepare_dir(target, what, replaceable)
+        _prepare_dir(target, what, replaceable, kind)
     except OSError as err:  # stat or listing refused (a folder without read permission, ...)
         raise _cannot(what, target, _reason(err)) from None
     return target
@@ -83,13 +87,14 @@ def write_or_explain(write: Callable[[], object], path: str | os.PathLike[str], 
 # --- the pieces -------------------------------------------------------------------------------------------
 
 
-def _prepare_dir(target: Path, what: str, replaceable: Callable[[Path], bool] | None) -> None:
+def _prepare_dir(target: Path, what: str, replaceable: Callable[[Path], bool] | None, kind: str) -> None:
     _check_names(target, what)
     if target.exists():
         if not target.is_dir():
             raise _cannot(what, target, "it is a file; give a new or existing folder")
         if replaceable is not None and any(target.iterdir()) and not replaceable(target):
-            raise _cannot(what, target, "it is a folder with other files in it; give a new or empty folder")
+            reason = f"it is a folder with other files in it, not {kind}; give a new or empty folder"
+            raise _cannot(what, target, reason)
         _probe(target, what, target)
     else:
         _probe(_make_folders(target.parent, what, target), what, target)

@@ -368,7 +368,8 @@ class ResultStore:
 
     def find(self, ref: str) -> RunRecord:
         """One run by numeric id or by a unique prefix of its config hash."""
-        rows = self._query(f"SELECT {_COLUMNS} FROM runs WHERE id = ?", (int(ref),)) if ref.isdigit() else []
+        is_id = ref.isascii() and ref.isdigit() and int(ref) < 2**63  # SQLite's INTEGER; isdigit alone takes "²"
+        rows = self._query(f"SELECT {_COLUMNS} FROM runs WHERE id = ?", (int(ref),)) if is_id else []
         if not rows:
             rows = self._query(f"SELECT {_COLUMNS} FROM runs WHERE config_hash LIKE ?", (ref + "%",))
         if len(rows) != 1:

@@ -56,10 +56,8 @@ FAR_WORSE = 10.0  # a final loss above this many times the first step's loss: "f
 # Bounds on what a config may ask for: beyond them the arithmetic overflows or the request cannot be met.
 MAX_LR = 1e30  # float32 ends at 3.4e38; Adam's first step is lr / (1 - beta1) = 10 lr, SGD's lr · gradient
 MAX_STEPS = 10_000_000  # the loss history holds one float per step; at ~1 ms a step this is hours of training
-MAX_SEED = 2**32 - 1  # the usual seed range (NumPy's); seed + BATCH_SEED_OFFSET must stay a valid seed
 MAX_NOISE = 100.0  # in box half-widths: far beyond it the labels are pure noise and the inputs grow huge
 MAX_THREADS = 1024
-MAX_DEPTH = 1000  # hidden layers: building and stepping deeper stacks of modules takes minutes
 
 
 @dataclass
@@ -95,6 +93,8 @@ class TrainConfig:
     def validate(self) -> TrainConfig:
         """Check every field (raising :class:`ActlabError` with what is wrong and what would be right),
         converting JSON-ish values (lists for ranges, numeric strings) to their types."""
+        from actlab.diagnostics.limits import MAX_SEED
+
         self.train_range = _range("training range", self.train_range)
         self.extrap_range = _range("extrapolation range", self.extrap_range)
         self.noise = None if self.noise is None else _number("noise", self.noise, low=0.0, high=MAX_NOISE)
@@ -435,8 +435,9 @@ def _widths(hidden: Any) -> list[int]:
         hidden = [hidden]
     if not isinstance(hidden, list | tuple):
         raise ActlabError(f"hidden must be a list of layer widths such as [16, 16] ([] for linear), got {hidden!r}")
-    if len(hidden) > MAX_DEPTH:
-        raise ActlabError(f"{len(hidden):,} hidden layers are more than the limit of {MAX_DEPTH:,}")
+    from actlab.diagnostics.limits import check_depth
+
+    check_depth("hidden", len(hidden))
     return [_count("a hidden width", h, minimum=1) for h in hidden]
 
 

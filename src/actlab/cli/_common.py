@@ -13,6 +13,7 @@ from rich.console import Console
 from actlab.errors import ActlabError
 from actlab.outputs import prepare_output_file
 from actlab.plain import plain
+from actlab.store import default_path
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 
@@ -38,4 +39,11 @@ def fail_after_output(problems: list[str]) -> None:
     """After the results were shown: report the outputs that could not be written (one line, exit 2)."""
     problems = [p for p in problems if p]
     if problems:
-        raise ActlabError("; ".join(problems) + " (the results above were computed and are not lost)")
+        raise ActlabError("; ".join(problems) + " (the work itself is done: its results are above)")
+
+
+def prepare_store(db: Path | None) -> Path:
+    """The results database a writing command will use (``--db``, else ``$ACTLAB_DB``, else the default),
+    checked and its missing folders created before any work (see :mod:`actlab.outputs`)."""
+    path = db if db is not None else default_path()
+    return path if str(path) == ":memory:" else prepare_output_file(path, what="the results database")

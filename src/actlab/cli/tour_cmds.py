@@ -13,9 +13,10 @@ from rich.rule import Rule
 from rich.table import Table as RichTable
 
 from actlab.cli import app
-from actlab.cli._common import console, emit_json, err_console
+from actlab.cli._common import console, emit_json, err_console, prepare_store
 from actlab.errors import ActlabError
-from actlab.store import ResultStore, default_path
+from actlab.outputs import prepare_output_dir
+from actlab.store import ResultStore
 from actlab.tour.config import TourConfig
 from actlab.tour.model import Section, Table, TourResult
 from actlab.tour.report import VERDICT_COLOURS, summary_table, verdict_colour, words, write_report
@@ -76,13 +77,10 @@ def tour(
     """Walk through the ReLU lesson and check each of its claims by measurement (about a minute)."""
     if lang not in LANGS:
         raise ActlabError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
-    if out is not None and not out.parent.is_dir():
-        raise ActlabError(f"cannot write the report to {out}: folder {out.parent} does not exist")
-    if out is not None and out.exists() and not out.is_dir():
-        raise ActlabError(f"cannot write the report to {out}: it is a file, not a folder")
+    if out is not None:
+        prepare_output_dir(out, what="the report")
     config = TourConfig.full() if full else TourConfig.quick()
-    store_path = db or default_path()
-    store_path.parent.mkdir(parents=True, exist_ok=True)
+    store_path = prepare_store(db)
     titles = {key: say(lang, key + ".title") for key, _ in SECTIONS}
     with ResultStore(store_path) as store, Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True,

@@ -127,7 +127,7 @@ def train(
         target_loss=target_loss, track_every=track_every,
     )  # fmt: skip
     if out is not None:
-        prepare_output_dir(out, replaceable=is_run)
+        prepare_output_dir(out, replaceable=is_run, kind="an actlab run folder")
     if plot is not None:
         output_file(plot)
     bar = None if quiet else ProgressBar(config.steps, f"{config.task} {config.activation}")
