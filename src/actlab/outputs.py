@@ -103,7 +103,8 @@ def _prepare_dir(target: Path, what: str, replaceable: Callable[[Path], bool] | 
 def _prepare_file(target: Path, suffixes: Sequence[str], what: str) -> None:
     _check_names(target, what)
     if suffixes and target.suffix.lower() not in suffixes:
-        raise _cannot(what, target, f"use a file name ending in {', '.join(suffixes)}")
+        endings = ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+        raise _cannot(what, target, f"use a file name ending in {endings}")
     if target.is_dir():
         raise _cannot(what, target, "it is a folder; give a file name")
     if target.exists() or target.is_symlink():

@@ -33,6 +33,8 @@ from actlab.modules import get
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 FORWARD_BYTES, FWD_BWD_BYTES, COPY_BYTES = 8, 20, 8  # per float32 element (see the module docstring)
 MAX_SIZE = 200_000_000  # elements: five float32 tensors of this size take 4 GB
+MAX_REPEATS = 1000  # measurements per figure: more only takes longer (the median is steady far sooner)
+MAX_THREADS = 1024  # torch.set_num_threads refuses what does not fit a C int; no machine has more cores here
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,10 @@ class SpeedConfig:
                 f"size {max(self.sizes):,} is too large: a measurement holds about five tensors of that many "
                 f"float32 elements; use at most {MAX_SIZE:,}"
             )
-        if self.repeats < 1:
-            raise ActlabError(f"repeats must be at least 1, not {self.repeats}")
+        if not 1 <= self.repeats <= MAX_REPEATS:
+            raise ActlabError(f"repeats must be between 1 and {MAX_REPEATS:,}, not {self.repeats}")
+        if not 0 <= self.threads <= MAX_THREADS:
+            raise ActlabError(f"threads must be between 0 (PyTorch's default) and {MAX_THREADS:,}, not {self.threads}")
         if self.clock not in ("wall", "cpu"):
             raise ActlabError(f"clock={self.clock!r} is invalid: use 'wall' or 'cpu'")
         if self.clock == "cpu" and (self.threads != 1 or any(d != "cpu" for d in self.devices) or not self.devices):
