@@ -148,6 +148,10 @@ def test_runs_list_limit_and_grammar(cli, tmp_path: Path, monkeypatch: pytest.Mo
     assert exported.out.split() == ["wrote", "1", "run", "to", str(tmp_path / "one.csv")]
     assert cli("compare", "--activations", "relu,identity", "--seeds", "2", *SMALL, "--db", db, "--json").code == 0
     assert [r["seed"] for r in json.loads(cli("runs", "list", "--limit", "2", "--json", "--db", db).out)] == [0, 0]
+    huge = "111111111111111111111111111111"  # beyond SQLite's integers: as good as no limit
+    assert len(json.loads(cli("runs", "list", "--limit", huge, "--json", "--db", db).out)) == 4
+    one_line_error(cli("runs", "show", huge, "--db", db), f"no run matches '{huge}'")
+    one_line_error(cli("runs", "show", "²", "--db", db), "no run matches '²'")
     assert "1 run in" in cli("runs", "list", "--limit", "1", "--db", db).out
     assert "4 runs in" in cli("runs", "list", "--db", db).out
 

@@ -187,6 +187,9 @@ def test_run_folder_errors_are_one_line(cli, run_folder: Path, tmp_path: Path) -
     assert one_line_error(cli("diagnose", str(run_folder), "--seed", "-1")) == (
         "--seed -1: a seed must be >= 0 (as for actlab train)"
     )
+    assert one_line_error(cli("diagnose", str(run_folder), "--samples", "10000000")) == (
+        "--samples 10,000,000 is more than the limit of 100,000 inputs"
+    )
     assert one_line_error(cli("diagnose", str(run_folder), "--samples", "100000000000")) == (
         "--samples 100,000,000,000 needs 300,000,000,000 float32 values (1.09 TiB), "
         "over the limit of 2 GiB (536,870,912 values): use fewer samples"

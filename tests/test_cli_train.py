@@ -137,6 +137,12 @@ BAD_TRAIN = {
                                        "square (the training loss) overflows float32; give a smaller range"),
     "activation parameter beyond float32": (["--activation", "elu:alpha=1e308"],
                                             "elu: alpha='1e308' is beyond float32's ±3.4e+38"),
+    "bias beyond float32": (["--bias-init", "1e308"], "bias init '1e308' is invalid: beyond float32's ±3.4e+38"),
+    "extrapolation box barely outside": (["--extrap-range", "-10", "10.01"],
+                                         "add: the extrapolation range [-10, 10.01] hardly reaches outside the "
+                                         "training range [-10, 10] (less than 1% of it); widen it"),
+    "whole numbers barely outside": (["--extrap-range", "-10.5", "10.5", "--integer"],
+                                     "(less than 1% of its whole numbers); widen it"),
 }  # fmt: skip
 
 
@@ -183,7 +189,9 @@ def test_divergence_on_adam_suggests_no_optimizer_switch(cli) -> None:
     ("args", "message"),
     [(["5"], "takes 2 inputs"), (["5", "3", "1"], "takes 2 inputs"),
      (["5%3"], "takes 2 inputs"), (["nan", "3"], "not a finite number"),
-     (["5", "nan"], "not a finite number"), (["five", "3"], "not a number")],
+     (["5", "nan"], "not a finite number"), (["five", "3"], "not a number"),
+     (["1e39", "3"], "input '1e39' is beyond ±1e+18, the largest inputs actlab handles"),
+     (["5", "-1e19"], "input '-1e19' is beyond ±1e+18")],
 )  # fmt: skip
 def test_predict_bad_input(cli, small_run: Path, args: list[str], message: str) -> None:
     assert message in one_line_error(cli("predict", str(small_run), *args))
@@ -387,3 +395,14 @@ def test_a_write_that_fails_at_the_end_still_shows_the_metrics(cli, tmp_path: Pa
     assert data["steps"] == 5 and data["run"] is None and math.isfinite(data["interp_mae"])
     r = cli("train", "--steps", "5", "-q", "--out", str(out))
     assert r.code == 2 and "interp_mae" in r.out and "saved run" not in r.out
+
+
+@pytest.mark.parametrize(
+    ("args", "none"),
+    [(["--range", "1e-3", "0.5"], "interp_exact_rate"), (["--extrap-range", "-10.5", "10.5"], "extrap_exact_rate")],
+)
+def test_exact_rate_is_none_where_the_region_holds_no_whole_numbers(cli, args: list[str], none: str) -> None:
+    r = cli("train", "--steps", "2", "-q", "--json", *args)
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data[none] is None and sum(data[k] is None for k in ("interp_exact_rate", "extrap_exact_rate")) == 1

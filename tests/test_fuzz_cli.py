@@ -208,9 +208,10 @@ COMMANDS: dict[str, Command] = {
         {},
         st.tuples(
             pick(RUNS, BAD_PATHS),
-            st.lists(
-                pick(["5", "3", "5+3", "5 - -3", "max(5, 3)", "0.5"], BAD_NUMBERS, ["1e18", "-1e18", "1e19"]),
-                max_size=3,
+            st.one_of(
+                st.lists(pick(["5", "-3", "0.5", "1e18", "-1e18"], BAD_NUMBERS, ["1e19"]), min_size=2, max_size=2),
+                st.lists(pick(["5+3", "5 - -3", "max(5, 3)", "5,3", "-1e18+1e18"], BAD_NUMBERS), max_size=1),
+                st.lists(pick(["5", "+", "3"], BAD_NUMBERS), max_size=4),
             ),
         ).map(lambda t: [t[0], *t[1]]),
     ),

@@ -363,7 +363,7 @@ class ResultStore:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id"
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {min(int(limit), 2**63 - 1)}"  # SQLite's largest integer: a bigger limit is no limit
         return [_record(row) for row in self._query(sql, params)]
 
     def find(self, ref: str) -> RunRecord:

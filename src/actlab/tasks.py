@@ -42,6 +42,7 @@ from torch import Tensor
 
 from actlab.errors import ActlabError, unknown
 
+MIN_OUTSIDE = 0.01  # the least fraction of the extrapolation box outside the training box (see outside_fraction)
 MAX_INPUT = 1e18  # |range ends|: whole-number inputs are drawn as int64 (up to 9.2e18), then made float32
 Region = Literal["train", "interp", "extrap"]
 Domain = Literal["any", "nonnegative", "nonzero"]  # where the rule is defined, on every input
@@ -88,8 +89,15 @@ class Task:
             )
         if not (isinstance(self.noise, int | float) and math.isfinite(self.noise) and self.noise >= 0):
             raise ActlabError(f"{self.name}: noise must be a number >= 0, got {self.noise!r}")
-        if self.integer and math.floor(high) < math.ceil(low):
+        if self.integer and not self.has_whole_numbers("train"):
             raise ActlabError(f"{self.name}: the training range [{low:g}, {high:g}] holds no whole number")
+        for whole in (False, True) if self.integer else (False,):
+            if self.outside_fraction(whole) < MIN_OUTSIDE:
+                points = "its whole numbers" if whole else "it"
+                raise ActlabError(
+                    f"{self.name}: the extrapolation range [{elow:g}, {ehigh:g}] hardly reaches outside the training "
+                    f"range [{low:g}, {high:g}] (less than {MIN_OUTSIDE:.0%} of {points}); widen it"
+                )
         if self.kind == "regression":
             _check_targets(self, "training range", self.train_range)
             _check_targets(self, "extrapolation range", self.extrap_range)
@@ -103,6 +111,24 @@ class Task:
     def centre(self) -> float:
         low, high = self.train_range
         return (low + high) / 2
+
+    def outside_fraction(self, whole: bool = False) -> float:
+        """The fraction of the extrapolation box outside the training box: of its volume, or (``whole``) of
+        its whole-number points. Extrapolation points are drawn by rejection, so it must not be tiny."""
+        (low, high), (elow, ehigh) = self.train_range, self.extrap_range
+        if whole:
+            total: float = math.floor(ehigh) - math.ceil(elow) + 1
+            inside: float = max(0, math.floor(min(high, ehigh)) - math.ceil(max(low, elow)) + 1)
+        else:
+            total, inside = ehigh - elow, max(0.0, min(high, ehigh) - max(low, elow))
+        return 1.0 - (inside / total) ** self.in_features if total > 0 else 0.0
+
+    def has_whole_numbers(self, region: Region) -> bool:
+        """Whether whole-number points of ``region`` can be drawn (for ``integer`` tasks and exact rates)."""
+        if region == "extrap":
+            return self.outside_fraction(whole=True) >= MIN_OUTSIDE
+        low, high = self.train_range
+        return math.floor(high) >= math.ceil(low)
 
     def targets(self, x: Tensor) -> Tensor:
         """The exact answers for inputs ``x`` of shape ``(n, in_features)``."""

@@ -152,7 +152,7 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
     """The trained model of a run folder, ``samples`` inputs of its training distribution, and its loss."""
     import torch
 
-    from actlab.diagnostics.limits import check_values
+    from actlab.diagnostics.limits import MAX_INPUTS, check_values
     from actlab.rundir import load_run
     from actlab.training import loss_fn, make_task
 
@@ -163,6 +163,8 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
     x, y = task.sample(2, torch.Generator().manual_seed(seed), "train")  # the size of one example
     per_example = (x[0].numel() + y[0].numel()) if x.dim() and y.dim() else 2
     check_values(f"--samples {samples:,}", samples * per_example, "use fewer samples")
+    if samples > MAX_INPUTS:
+        raise ActlabError(f"--samples {samples:,} is more than the limit of {MAX_INPUTS:,} inputs")
     x, y = task.sample(samples, torch.Generator().manual_seed(seed), "train")
     return run.model, torch.utils.data.TensorDataset(x, y), loss_fn(task), str(run_dir)
 
