@@ -139,7 +139,7 @@ def test_born_dead_table(cli) -> None:
         (["--model", "{m}:make", "--input-shape", "4,,3"], "--input-shape '4,,3': an item is empty"),
         (["--model", "{m}:make", "--input-shape", "4,3,"], "--input-shape '4,3,': an item is empty"),
         (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--seed", "-1"], "--seed -1: a seed must be >= 0"),
-        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--batch-size", "0"], "--batch-size 0 must be at least 1"),
+        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--batch-size", "0"], "--batch-size 0 must be between 1 and 100,000"),
         (
             ["--model", "{m}:make", "--input-shape", "100000000000,3"],
             "--input-shape 100000000000,3 needs 300,000,000,000 float32 values (1.09 TiB), "
@@ -186,6 +186,9 @@ def test_run_folder_errors_are_one_line(cli, run_folder: Path, tmp_path: Path) -
         )
     assert one_line_error(cli("diagnose", str(run_folder), "--seed", "-1")) == (
         "--seed -1: a seed must be >= 0 (as for actlab train)"
+    )
+    assert one_line_error(cli("diagnose", str(run_folder), "--batch-size", "111111111111111111111111111111")) == (
+        "--batch-size 111111111111111111111111111111 must be between 1 and 100,000"
     )
     assert one_line_error(cli("diagnose", str(run_folder), "--samples", "10000000")) == (
         "--samples 10,000,000 is more than the limit of 100,000 inputs"
@@ -380,7 +383,7 @@ def test_hostile_models_are_stopped_or_reported_in_one_line(cli, hostile: Path, 
         (["--input-shape", "1000000,4"], "--input-shape 1000000,4: 1,000,000 inputs are more than the limit of "
                                          "100,000; use fewer (the first number)"),
         (["--input-shape", "8,4", "--seed", "111111111111111111111111111111"], "--seed"),
-        (["--input-shape", "8,4", "--batch-size", "111111111111111111111111111111"], "--batch-size"),
+        (["--input-shape", "8,4", "--batch-size", "111111111111111111111111111111"], "--batch-size 1111111111111"),
     ],
 )  # fmt: skip
 def test_user_model_limits(cli, hostile: Path, args: list[str], message: str) -> None:

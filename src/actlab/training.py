@@ -47,6 +47,7 @@ from actlab.evaluation import EVAL_POINTS, PREDICTION_METRICS, evaluate
 from actlab.init import check_bias, check_scheme
 from actlab.model import MLP
 from actlab.modules import get
+from actlab.speed import MAX_THREADS
 from actlab.tasks import Task, get_task
 
 BATCH_SEED_OFFSET = 1_000_003  # batches come from seed + this, so they never share draws with the init
@@ -57,7 +58,6 @@ FAR_WORSE = 10.0  # a final loss above this many times the first step's loss: "f
 MAX_LR = 1e30  # float32 ends at 3.4e38; Adam's first step is lr / (1 - beta1) = 10 lr, SGD's lr · gradient
 MAX_STEPS = 10_000_000  # the loss history holds one float per step; at ~1 ms a step this is hours of training
 MAX_NOISE = 100.0  # in box half-widths: far beyond it the labels are pure noise and the inputs grow huge
-MAX_THREADS = 1024
 
 
 @dataclass

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, fail_after_output, output_file
+from actlab.diagnostics.limits import MAX_INPUTS
 from actlab.diagnostics.user_model import DEFAULT_TIMEOUT
 from actlab.errors import ActlabError
 from actlab.outputs import write_or_explain
@@ -80,8 +81,8 @@ def diagnose(
         raise ActlabError("give either a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY, not both")
     if seed < 0:
         raise ActlabError(f"--seed {seed}: a seed must be >= 0 (as for actlab train)")
-    if batch_size < 1:
-        raise ActlabError(f"--batch-size {batch_size} must be at least 1")
+    if not 1 <= batch_size <= MAX_INPUTS:
+        raise ActlabError(f"--batch-size {batch_size} must be between 1 and {MAX_INPUTS:,}")
     if run_dir is not None:
         if input_shape or inputs:
             raise ActlabError("--input-shape and --inputs go with --model; a run folder brings its own data")
@@ -152,7 +153,7 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
     """The trained model of a run folder, ``samples`` inputs of its training distribution, and its loss."""
     import torch
 
-    from actlab.diagnostics.limits import MAX_INPUTS, check_values
+    from actlab.diagnostics.limits import check_values
     from actlab.rundir import load_run
     from actlab.training import loss_fn, make_task
 

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+from actlab.diagnostics.limits import MAX_INPUTS
 from actlab.diagnostics.monitor import Monitor
 from actlab.diagnostics.report import Report
 from actlab.diagnostics.verdicts import check_lang
@@ -48,8 +49,8 @@ def diagnose(
     model without activations.
     """
     check_lang(lang)
-    if batch_size < 1:
-        raise ActlabError(f"batch_size={batch_size} must be at least 1")
+    if not 1 <= batch_size <= MAX_INPUTS:
+        raise ActlabError(f"batch_size={batch_size} must be between 1 and {MAX_INPUTS:,}")
     if seed < 0:
         raise ActlabError(f"seed={seed} must be >= 0")
     device = next((p.device for p in model.parameters()), torch.device("cpu"))

@@ -96,8 +96,6 @@ def diagnose_user_model(
         raise ActlabError(f"--inputs: no file {request.inputs}")
     if not (isinstance(timeout, int | float) and 0 < timeout <= MAX_TIMEOUT):
         raise ActlabError(f"--timeout {timeout}: give seconds > 0 and at most {MAX_TIMEOUT:,.0f} (a week)")
-    if batch_size < 1 or batch_size > MAX_INPUTS:
-        raise ActlabError(f"--batch-size {batch_size:,} must be between 1 and {MAX_INPUTS:,}")
     if multiprocessing.current_process().daemon:  # no children allowed: run here, without a time limit
         return _diagnose(request, lambda _: None)
     return _in_child(request, timeout)
