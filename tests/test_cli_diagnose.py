@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from actlab.errors import ActlabError
+
 MODELS = """
 import torch
 from torch import nn
@@ -139,7 +141,7 @@ def test_born_dead_table(cli) -> None:
         (["--model", "{m}:make", "--input-shape", "4,,3"], "--input-shape '4,,3': an item is empty"),
         (["--model", "{m}:make", "--input-shape", "4,3,"], "--input-shape '4,3,': an item is empty"),
         (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--seed", "-1"], "--seed -1: a seed must be >= 0"),
-        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--batch-size", "0"], "--batch-size 0 must be between 1 and 100,000"),
+        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--batch-size", "0"], "--batch-size 0 must be between 1"),
         (
             ["--model", "{m}:make", "--input-shape", "100000000000,3"],
             "--input-shape 100000000000,3 needs 300,000,000,000 float32 values (1.09 TiB), "
@@ -403,3 +405,14 @@ def test_user_model_limits(cli, hostile: Path, args: list[str], message: str) ->
 )  # fmt: skip
 def test_born_dead_sizes_and_numbers_are_bounded(cli, args: list[str], message: str) -> None:
     assert one_line_error(cli("born-dead", *args)).startswith(message)
+
+
+def test_spawned_child_as_on_a_gpu_machine(hostile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where CUDA is present the child is spawned, not forked: the same report, the same one-line errors."""
+    from actlab.diagnostics import user_model
+
+    monkeypatch.setattr(user_model, "start_method", lambda: "spawn")
+    report = user_model.diagnose_user_model(f"{hostile}:chatty", input_shape=[8, 4], timeout=30)
+    assert report.inputs == 8 and [s.name for s in report.sites] == ["act"]
+    with pytest.raises(ActlabError, match="--model: Net failed on the inputs: KeyError: 'missing'"):
+        user_model.diagnose_user_model(f"{hostile}:key_error", input_shape=[8, 4], timeout=30)

@@ -600,3 +600,23 @@ def test_the_checker_catches_what_it_must() -> None:
     ):
         with pytest.raises((AssertionError, ValueError)):
             check(bad)
+
+
+FOUND = {  # command lines the fuzzer found crashing (each a traceback before its fix), and what they give now
+    "a huge constant bias": (["train", "--steps", "2", "--bias-init", "1e308"], "beyond float32's ±3.4e+38"),
+    "bench threads below 0": (["bench", "relu", "--size", "100", "--threads", "-1"], "threads must be between 0"),
+    "bench repeats forever": (["bench", "relu", "--size", "100", "--repeats", HUGE], "repeats must be at most 1,000"),
+    "a huge diagnose batch": (["diagnose", "{run}", "--batch-size", HUGE], "must be between 1 and 100,000"),
+    "a run folder name too long": (["predict", "{tmp}/" + "n" * 256, "5", "3"], "file name too long"),
+    "a range without whole numbers": (["compare", "-a", "relu", "--seeds", "1", "--steps", "2", "--hidden", "4",
+                                       "--db", "{tmp}/found.db", "--range", "1e-3", "0.5", "--json"], None),
+    "a limit beyond SQLite's integers": (["runs", "list", "--db", "{db}", "--limit", HUGE, "--json"], None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(FOUND))
+def test_what_the_fuzzer_found(world: dict[str, str], case: str) -> None:
+    argv, message = FOUND[case]
+    outcome = run([_fill(arg, world) for arg in argv])
+    check(outcome)
+    assert outcome.code == (0 if message is None else 2) and (message is None or message in outcome.err), outcome

@@ -58,8 +58,10 @@ class SpeedConfig:
                 f"size {max(self.sizes):,} is too large: a measurement holds about five tensors of that many "
                 f"float32 elements; use at most {MAX_SIZE:,}"
             )
-        if not 1 <= self.repeats <= MAX_REPEATS:
-            raise ActlabError(f"repeats must be between 1 and {MAX_REPEATS:,}, not {self.repeats}")
+        if self.repeats < 1:
+            raise ActlabError(f"repeats must be at least 1, not {self.repeats}")
+        if self.repeats > MAX_REPEATS:
+            raise ActlabError(f"repeats must be at most {MAX_REPEATS:,}, not {self.repeats}")
         if not 0 <= self.threads <= MAX_THREADS:
             raise ActlabError(f"threads must be between 0 (PyTorch's default) and {MAX_THREADS:,}, not {self.threads}")
         if self.clock not in ("wall", "cpu"):
