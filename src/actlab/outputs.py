@@ -57,9 +57,7 @@ def prepare_output_dir(
     return target
 
 
-def prepare_output_file(
-    path: str | os.PathLike[str], suffixes: Sequence[str] = (), what: str = ""
-) -> Path:
+def prepare_output_file(path: str | os.PathLike[str], suffixes: Sequence[str] = (), what: str = "") -> Path:
     """Check that the file ``path`` can be written before any work: its name ends in one of ``suffixes``
     (any name when empty), it is not a folder or some other non-regular file, its missing parent folders are
     created, and its folder accepts a new file (an existing file must be writable too)."""

@@ -316,9 +316,7 @@ def _moons_cloud(n: int, g: torch.Generator, h: float) -> tuple[Tensor, Tensor]:
     return torch.where(y.unsqueeze(1) == 1, lower[idx], upper[idx]), y
 
 
-def _classify(
-    name: str, rule: Callable[[Tensor, float], Tensor], text: str, cloud: Cloud | None = None
-) -> Task:
+def _classify(name: str, rule: Callable[[Tensor, float], Tensor], text: str, cloud: Cloud | None = None) -> Task:
     def uniform(n: int, g: torch.Generator, h: float) -> tuple[Tensor, Tensor]:
         rel = h * (2 * torch.rand((n, 2), generator=g) - 1)
         return rel, rule(rel, h)

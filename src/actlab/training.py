@@ -378,9 +378,7 @@ def _tracker(model: nn.Module, config: TrainConfig) -> Callback | None:
 # --- validation helpers -----------------------------------------------------------------------------------
 
 
-def _number(
-    label: str, value: Any, low: float = -math.inf, open_low: bool = False, high: float = math.inf
-) -> float:
+def _number(label: str, value: Any, low: float = -math.inf, open_low: bool = False, high: float = math.inf) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):

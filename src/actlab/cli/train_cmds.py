@@ -199,8 +199,11 @@ def eval_cmd(
     run: RunArg,
     eval_range: Annotated[
         tuple[float, float] | None,
-        typer.Option("--range", metavar="LOW HIGH",
-                     help="Extrapolate on [LOW, HIGH] per input, the training box cut out (default: the run's)."),
+        typer.Option(
+            "--range",
+            metavar="LOW HIGH",
+            help="Extrapolate on [LOW, HIGH] per input, the training box cut out (default: the run's).",
+        ),
     ] = None,
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
@@ -259,4 +262,3 @@ def _save_plot(path: Path, model: nn.Module, task: Task) -> None:
         save(decision_figure(model, task, x, y), path)
     else:
         save(extrapolation_figure({"network": model}, task), path)
-

@@ -206,9 +206,8 @@ def _child_main(request: Request, connection: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills this process
     if start_method() == "fork":
         torch.set_num_threads(1)  # a forked OpenMP thread pool hangs at its first parallel region
-    sys.stdout.flush()
     os.dup2(2, 1)  # the user's prints (Python's and C's) go to stderr: stdout belongs to the caller's output
-    sys.stdout = sys.stderr
+    sys.stdout = sys.stderr  # (not flushed first: a forked copy of the caller's unwritten output must not repeat)
     try:
         message: tuple[str, Any] = ("result", _diagnose(request, lambda what: connection.send(("phase", what))))
     except ActlabError as err:
