@@ -12,8 +12,6 @@ from rich.table import Table
 
 from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, fail_after_output, output_file
-from actlab.diagnostics.limits import MAX_INPUTS
-from actlab.diagnostics.user_model import DEFAULT_TIMEOUT
 from actlab.errors import ActlabError
 from actlab.outputs import write_or_explain
 
@@ -42,9 +40,13 @@ def diagnose(
         Path | None, typer.Option(help="With --model: a .pt file holding an input tensor or (inputs, targets).")
     ] = None,
     timeout: Annotated[
-        float,
-        typer.Option(help="With --model: seconds your code may run (loading, factory, passes) before it is stopped."),
-    ] = DEFAULT_TIMEOUT,
+        float | None,
+        typer.Option(
+            help="With --model: seconds your code may run (loading, factory, passes) before it is stopped "
+            "(default 60).",
+            show_default=False,
+        ),
+    ] = None,
     samples: Annotated[int, typer.Option(help="For a run folder: inputs drawn from its training distribution.")] = 4096,
     batch_size: Annotated[int, typer.Option(help="Inputs per forward pass.")] = 256,
     seed: Annotated[int, typer.Option(help="Seed of the random inputs and of the gradient probe.")] = 0,
@@ -65,6 +67,7 @@ def diagnose(
     model's code runs in a separate process, stopped after --timeout seconds, its printed output on stderr.
     """
     from actlab.diagnostics import diagnose as run_diagnose
+    from actlab.diagnostics.diagnose import check_batch_size
     from actlab.diagnostics.user_model import diagnose_user_model
     from actlab.diagnostics.verdicts import check_lang, labels
 
@@ -81,8 +84,7 @@ def diagnose(
         raise ActlabError("give either a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY, not both")
     if seed < 0:
         raise ActlabError(f"--seed {seed}: a seed must be >= 0 (as for actlab train)")
-    if not 1 <= batch_size <= MAX_INPUTS:
-        raise ActlabError(f"--batch-size {batch_size} must be between 1 and {MAX_INPUTS:,}")
+    check_batch_size(batch_size, "--batch-size ")
     if run_dir is not None:
         if input_shape or inputs:
             raise ActlabError("--input-shape and --inputs go with --model; a run folder brings its own data")
@@ -91,8 +93,9 @@ def diagnose(
     else:
         assert model is not None
         shape = _ints("--input-shape", input_shape) if input_shape is not None else None
+        limit = {} if timeout is None else {"timeout": timeout}
         report = diagnose_user_model(model, input_shape=shape, inputs=inputs, seed=seed, batch_size=batch_size,
-                                     backward=backward, lang=lang, timeout=timeout)  # fmt: skip
+                                     backward=backward, lang=lang, **limit)  # fmt: skip
         what = model
     problems = []
     if plot is not None:
@@ -153,7 +156,7 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
     """The trained model of a run folder, ``samples`` inputs of its training distribution, and its loss."""
     import torch
 
-    from actlab.diagnostics.limits import check_values
+    from actlab.diagnostics.limits import MAX_INPUTS, check_values
     from actlab.rundir import load_run
     from actlab.training import loss_fn, make_task
 

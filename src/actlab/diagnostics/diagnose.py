@@ -49,8 +49,7 @@ def diagnose(
     model without activations.
     """
     check_lang(lang)
-    if not 1 <= batch_size <= MAX_INPUTS:
-        raise ActlabError(f"batch_size={batch_size} must be between 1 and {MAX_INPUTS:,}")
+    check_batch_size(batch_size)
     if seed < 0:
         raise ActlabError(f"seed={seed} must be >= 0")
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
@@ -88,6 +87,12 @@ def diagnose(
             "and no activation call (F.relu, torch.tanh, x.relu(), ...) ran in its forward"
         )
     return monitor.report(lang)
+
+
+def check_batch_size(batch_size: int, name: str = "batch_size=") -> None:
+    """Inputs per pass: at least 1, at most :data:`~actlab.diagnostics.limits.MAX_INPUTS`."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_INPUTS:
+        raise ActlabError(f"{name}{batch_size} must be between 1 and {MAX_INPUTS:,}")
 
 
 def is_out_of_memory(err: BaseException) -> bool:

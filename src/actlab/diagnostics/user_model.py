@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from actlab.diagnostics.report import Report
 
-DEFAULT_TIMEOUT = 60.0  # seconds of the user's code: ample for a model that builds and runs at all
+DEFAULT_TIMEOUT = 60.0  # seconds of the user's code, ample for a model that runs at all (`diagnose --help` says 60)
 MAX_TIMEOUT = 7 * 24 * 3600.0  # a week: any longer is a typo
 STARTUP_LIMIT = 300.0  # seconds a spawned child may take to import PyTorch before the user's code starts
 INPUTS_HOW = (
@@ -86,9 +86,11 @@ def diagnose_user_model(
     Raises :class:`ActlabError` for bad arguments (checked before any user code runs), for anything the
     user's code raises, and when the time limit stops it.
     """
+    from actlab.diagnostics.diagnose import check_batch_size
     from actlab.diagnostics.verdicts import check_lang
 
     check_lang(lang)
+    check_batch_size(batch_size, "--batch-size ")
     request = Request(spec, _checked_shape(input_shape, inputs), None if inputs is None else Path(inputs),
                       _checked_seed(seed), batch_size, backward, lang)  # fmt: skip
     _factory_parts(spec)  # the spec's form and the file's existence, before a process starts
