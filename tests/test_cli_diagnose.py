@@ -140,7 +140,7 @@ def test_born_dead_table(cli) -> None:
         (["{d}/nowhere"], "is not a folder"),
         (["--model", "{m}:make", "--input-shape", "4,,3"], "--input-shape '4,,3': an item is empty"),
         (["--model", "{m}:make", "--input-shape", "4,3,"], "--input-shape '4,3,': an item is empty"),
-        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--seed", "-1"], "--seed -1: a seed must be >= 0"),
+        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--seed", "-1"], "--seed -1 must be >= 0 (a seed)"),
         (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--batch-size", "0"], "--batch-size 0 must be between 1"),
         (
             ["--model", "{m}:make", "--input-shape", "100000000000,3"],
@@ -187,7 +187,7 @@ def test_run_folder_errors_are_one_line(cli, run_folder: Path, tmp_path: Path) -
             f"cannot write TensorBoard logs to {afile}: it is a file; give a new or existing folder"
         )
     assert one_line_error(cli("diagnose", str(run_folder), "--seed", "-1")) == (
-        "--seed -1: a seed must be >= 0 (as for actlab train)"
+        "--seed -1 must be >= 0 (a seed)"
     )
     assert one_line_error(cli("diagnose", str(run_folder), "--batch-size", "111111111111111111111111111111")) == (
         "--batch-size 111111111111111111111111111111 must be between 1 and 100,000"

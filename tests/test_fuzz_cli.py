@@ -607,6 +607,7 @@ FOUND = {  # command lines the fuzzer found crashing (each a traceback before it
     "bench threads below 0": (["bench", "relu", "--size", "100", "--threads", "-1"], "threads must be between 0"),
     "bench repeats forever": (["bench", "relu", "--size", "100", "--repeats", HUGE], "repeats must be at most 1,000"),
     "a huge diagnose batch": (["diagnose", "{run}", "--batch-size", HUGE], "must be between 1 and 100,000"),
+    "a huge diagnose seed": (["diagnose", "{xor}", "--seed", HUGE], "must be at most 4,294,967,295 (a seed)"),
     "a run folder name too long": (["predict", "{tmp}/" + "n" * 256, "5", "3"], "file name too long"),
     "a range without whole numbers": (["compare", "-a", "relu", "--seeds", "1", "--steps", "2", "--hidden", "4",
                                        "--db", "{tmp}/found.db", "--range", "1e-3", "0.5", "--json"], None),

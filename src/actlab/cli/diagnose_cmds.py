@@ -68,6 +68,7 @@ def diagnose(
     """
     from actlab.diagnostics import diagnose as run_diagnose
     from actlab.diagnostics.diagnose import check_batch_size
+    from actlab.diagnostics.limits import check_seed
     from actlab.diagnostics.user_model import diagnose_user_model
     from actlab.diagnostics.verdicts import check_lang, labels
 
@@ -82,8 +83,7 @@ def diagnose(
         raise ActlabError("nothing to diagnose: give a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY")
     if run_dir is not None and model is not None:
         raise ActlabError("give either a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY, not both")
-    if seed < 0:
-        raise ActlabError(f"--seed {seed}: a seed must be >= 0 (as for actlab train)")
+    check_seed(seed, "--seed ")
     check_batch_size(batch_size, "--batch-size ")
     if run_dir is not None:
         if input_shape or inputs:

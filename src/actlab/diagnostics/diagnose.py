@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
-from actlab.diagnostics.limits import MAX_INPUTS
+from actlab.diagnostics.limits import MAX_INPUTS, check_seed
 from actlab.diagnostics.monitor import Monitor
 from actlab.diagnostics.report import Report
 from actlab.diagnostics.verdicts import check_lang
@@ -50,8 +50,7 @@ def diagnose(
     """
     check_lang(lang)
     check_batch_size(batch_size)
-    if seed < 0:
-        raise ActlabError(f"seed={seed} must be >= 0")
+    check_seed(seed)
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     training = {m: m.training for m in model.modules()}
     grads = {p: p.grad for p in model.parameters()}

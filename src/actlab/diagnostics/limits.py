@@ -53,3 +53,12 @@ def check_work(what: str, layers: int, multiply_adds: int, hint: str) -> None:
     if multiply_adds > MAX_MULTIPLY_ADDS:
         raise ActlabError(f"{what} takes {multiply_adds:.3g} multiply-adds, more than the limit of "
                           f"{MAX_MULTIPLY_ADDS:.0e}: {hint}")  # fmt: skip
+
+
+def check_seed(seed: int, name: str = "seed=") -> int:
+    """A seed: a whole number from 0 to :data:`MAX_SEED`; ``name`` starts the message (``"--seed "``)."""
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ActlabError(f"{name}{seed!r} must be a whole number (a seed)")
+    if not 0 <= seed <= MAX_SEED:
+        raise ActlabError(f"{name}{seed} must be {'>= 0' if seed < 0 else f'at most {MAX_SEED:,}'} (a seed)")
+    return seed

@@ -35,7 +35,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from actlab.diagnostics.limits import MAX_INPUTS, MAX_SEED, check_values
+from actlab.diagnostics.limits import MAX_INPUTS, check_seed, check_values
 from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def diagnose_user_model(
     check_lang(lang)
     check_batch_size(batch_size, "--batch-size ")
     request = Request(spec, _checked_shape(input_shape, inputs), None if inputs is None else Path(inputs),
-                      _checked_seed(seed), batch_size, backward, lang)  # fmt: skip
+                      check_seed(seed, "--seed "), batch_size, backward, lang)  # fmt: skip
     _factory_parts(spec)  # the spec's form and the file's existence, before a process starts
     if request.inputs is not None and not request.inputs.is_file():
         raise ActlabError(f"--inputs: no file {request.inputs}")
@@ -124,7 +124,7 @@ def load_inputs(input_shape: Sequence[int] | None, inputs: str | os.PathLike[str
 
     shape = _checked_shape(input_shape, inputs)
     if shape is not None:
-        return torch.randn(shape, generator=torch.Generator().manual_seed(_checked_seed(seed)))
+        return torch.randn(shape, generator=torch.Generator().manual_seed(check_seed(seed, "--seed ")))
     path = Path(inputs)  # type: ignore[arg-type]
     if not path.is_file():
         raise ActlabError(f"--inputs: no file {path}")
@@ -309,12 +309,6 @@ def _checked_shape(input_shape: Sequence[int] | None, inputs: Any) -> tuple[int,
         raise ActlabError(f"--input-shape {text}: {shape[0]:,} inputs are more than the limit of {MAX_INPUTS:,}; "
                           f"use fewer (the first number)")  # fmt: skip
     return shape
-
-
-def _checked_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ActlabError(f"--seed {seed}: a seed must be a whole number from 0 to {MAX_SEED:,}")
-    return seed
 
 
 def _check_rows(path: Path, rows: int) -> None:
