@@ -341,3 +341,14 @@ def test_sweep_killed_with_sigkill_resumes_with_every_run_once(cli, tmp_path: Pa
         assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT config_hash) FROM runs").fetchone() == (16, 16)
     assert len(rows) == 16 and all(n == 1 for *_, n in rows)
     assert {(a, h) for a, h, _, _ in rows} == {(a, f"[{w}]") for a in ("relu", "tanh") for w in (3, 4, 5, 6)}
+
+
+def test_compare_counts_runs_whose_last_update_overflowed_as_diverged(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "runs.db"
+    result = cli("compare", "-a", "relu", "--seeds", "2", "--steps", "1", "--lr", "1e20", "--optimizer", "sgd",
+                 "--hidden", "8", "--db", str(db), "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    (row,) = json.loads(result.out)["results"]
+    assert row["diverged"] == 2 and row["interp_mae_mean"] is None  # nothing averaged from a diverged run
+    stored = json.loads(cli("runs", "list", "--db", str(db), "--json").out)
+    assert [r["diverged_step"] for r in stored] == [2, 2]  # stored as diverged, never as a result

@@ -48,7 +48,8 @@ if TYPE_CHECKING:  # the executor imports PyTorch: only the commands that train 
 DbOpt = Annotated[
     Path | None,
     typer.Option(
-        "--db", help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()}); its folder must exist."
+        "--db",
+        help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()}); missing folders are created.",
     ),
 ]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
