@@ -19,6 +19,7 @@ gets one invalid value (a valid tour trains for a minute). CI runs :data:`EXAMPL
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -178,6 +179,20 @@ TRAINING = {  # the options train and compare share
 }
 
 
+SWEEP_TEMPLATE = """
+label = {label}
+[grid]
+activations = {activations}
+depths = {depths}
+widths = {widths}
+lrs = {lrs}
+seeds = {seeds}
+[train]
+steps = {steps}
+batch_size = {batch_size}
+"""
+
+
 # --- the commands ---------------------------------------------------------------------------------------------
 
 
@@ -314,7 +329,23 @@ COMMANDS: dict[str, Command] = {
             "--dry-run": FLAG,
             "--workers": pick(["1"], ["0", HUGE]),
         },
-        pick(["{sweep}"], ["{bad_sweep}", "{tmp}/afile", "{tmp}/none.toml", "/dev/null", "/proc"]).map(lambda p: [p]),
+        st.one_of(
+            pick(["{sweep}"], ["{bad_sweep}", "{tmp}/afile", "{tmp}/none.toml", "/dev/null", "/proc"]),
+            st.builds(
+                SWEEP_TEMPLATE.format,
+                label=pick(['"fuzz"'], ["3", '""', '"' + "x" * 300 + '"']),
+                activations=pick(
+                    ['["relu"]', '["relu", "tanh"]'],
+                    ["[]", '["nope"]', '["relu", "relu"]', '["elu:alpha=1e308"]', '"relu"', "[1]"],
+                ),
+                depths=pick(["[1]", "[1, 2]"], ["[0]", "[-1]", "[1001]", f"[{HUGE}]", "[1.5]", '["a"]']),
+                widths=pick(["[4]", "[2, 4]"], ["[0]", f"[{HUGE}]", "[100000]", "[4, 4]"]),
+                lrs=pick(["[0.01]"], ["[0]", "[-1]", "[1e39]", "[inf]", "[nan]", '["fast"]']),
+                seeds=pick(["1", "2", "[0, 7]"], ["0", "-1", HUGE, "[0, 0]", "[]", '["a"]', "[-1]", f"[{HUGE}]"]),
+                steps=pick(["1", "2"], ["0", "-1", "1e400", "10000001", HUGE, "2.5", '"2"', "nan"]),
+                batch_size=pick(["8"], ["0", "10000000000", "-8"]),
+            ).map(lambda text: "SWEEP:" + text),
+        ).map(lambda p: [p]),
     ),
     "runs list": Command(
         ["runs", "list", "--db", "{db}"],
@@ -538,6 +569,12 @@ def check(outcome: Outcome) -> None:
 
 
 def _fill(arg: str, world: dict[str, str]) -> str:
+    """``arg`` with ``{key}`` replaced by the world's paths; ``SWEEP:text`` becomes a sweep file of that text."""
+    if arg.startswith("SWEEP:"):
+        text = arg.removeprefix("SWEEP:")
+        path = Path(world["tmp"]) / f"sweep-{hashlib.sha256(text.encode()).hexdigest()[:16]}.toml"
+        path.write_text(text)
+        return str(path)
     for key, value in world.items():
         arg = arg.replace("{" + key + "}", value)
     return arg
@@ -611,6 +648,9 @@ FOUND = {  # command lines the fuzzer found crashing (each a traceback before it
     "a run folder name too long": (["predict", "{tmp}/" + "n" * 256, "5", "3"], "file name too long"),
     "a range without whole numbers": (["compare", "-a", "relu", "--seeds", "1", "--steps", "2", "--hidden", "4",
                                        "--db", "{tmp}/found.db", "--range", "1e-3", "0.5", "--json"], None),
+    "a sweep of huge depth": (["sweep", "--db", "{tmp}/found.db", "SWEEP:" + SWEEP_TEMPLATE.format(
+        label='"x"', activations='["relu"]', depths=f"[{HUGE}]", widths="[4]", lrs="[0.01]", seeds="1", steps="2",
+        batch_size="8")], "hidden layers are more than the limit of 1,000"),
     "a limit beyond SQLite's integers": (["runs", "list", "--db", "{db}", "--limit", HUGE, "--json"], None),
 }  # fmt: skip
 
