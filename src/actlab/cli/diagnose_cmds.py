@@ -97,16 +97,16 @@ def diagnose(
         report = diagnose_user_model(model, input_shape=shape, inputs=inputs, seed=seed, batch_size=batch_size,
                                      backward=backward, lang=lang, **limit)  # fmt: skip
         what = model
-    problems = []
+    not_drawn = not_logged = ""
     if plot is not None:
         from actlab.diagnostics.plots import report_figure, save
 
-        problems.append(write_or_explain(lambda: save(report_figure(report, title=what), plot), plot))
+        not_drawn = write_or_explain(lambda: save(report_figure(report, title=what), plot), plot)
     if tensorboard is not None:
         from actlab.diagnostics.tensorboard import write_report
 
-        problems.append(write_or_explain(lambda: write_report(report, tensorboard), tensorboard))
-    drawn = plot is not None and not problems[0]
+        not_logged = write_or_explain(lambda: write_report(report, tensorboard), tensorboard)
+    problems, drawn = [not_drawn, not_logged], plot is not None and not not_drawn
     if as_json:
         emit_json({"model": what, **report.to_dict(), "plot": str(plot) if drawn else None})
         fail_after_output(problems)
