@@ -91,13 +91,35 @@ def test_compare_bad_input(cli, tmp_path: Path, args: list[str], fragment: str) 
     assert list(tmp_path.iterdir()) == []  # refused before the database was opened
 
 
-def test_compare_refuses_missing_folders_before_training(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    db, out = tmp_path / "nope" / "runs.db", tmp_path / "gone" / "report"
-    result = cli("compare", "--seeds", "2", *SMALL, "--db", str(db))
-    one_line_error(result, f"cannot create results database {db}: folder {db.parent} does not exist (create it first")
-    result = cli("compare", "--seeds", "2", *SMALL, "--db", str(tmp_path / "r.db"), "--out", str(out))
-    one_line_error(result, f"cannot write to {out}: folder {out.parent} does not exist (create it first)")
-    assert list(tmp_path.iterdir()) == []
+def test_compare_creates_missing_folders_and_refuses_unwritable_ones_before_training(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, out = tmp_path / "nope" / "runs.db", tmp_path / "gone" / "deeper" / "report"
+    result = cli("compare", "-a", "relu", "--seeds", "1", *SMALL, "--db", str(db), "--out", str(out), "--json")
+    assert result.code == 0, result.err
+    assert db.is_file() and (out / "results.csv").is_file()
+    for args, fragment in (
+        (["--db", "/proc/actlab/runs.db"], "cannot write the results database to /proc/actlab/runs.db: cannot create "
+                                           "folder /proc/actlab"),
+        (["--db", str(tmp_path / "r.db"), "--out", "/proc/self/report"], "cannot write to /proc/self/report: folder "
+                                                                         "/proc/self does not accept new files"),
+        (["--db", str(tmp_path / "r.db"), "--out", str(tmp_path / ("x" * 256))], "names may have at most 255 bytes"),
+        (["--db", str(db / "r.db")], f"it lies under {db}, which is a file"),
+    ):  # fmt: skip
+        one_line_error(cli("compare", "--seeds", "2", *SMALL, *args), fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gone", "nope"]  # refused before the database was made
+
+
+def test_compare_output_that_fails_at_the_end_keeps_the_results(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import actlab.plotting
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(actlab.plotting, "save", full_disk)
+    db, out = tmp_path / "runs.db", tmp_path / "report"
+    result = cli("compare", "-a", "relu,tanh", "--seeds", "2", *SMALL, "--db", str(db), "--out", str(out), "--json")
+    one_line_error(result, f"cannot write to {out}: no space left on device (the work itself is done")
+    assert [r["activation"] for r in json.loads(result.out)["results"]] == ["relu", "tanh"]
+    assert json.loads(cli("runs", "list", "--db", str(db), "--json").out).__len__() == 4  # all runs stored
 
 
 @pytest.mark.parametrize(
@@ -126,6 +148,10 @@ def test_runs_list_limit_and_grammar(cli, tmp_path: Path, monkeypatch: pytest.Mo
     assert exported.out.split() == ["wrote", "1", "run", "to", str(tmp_path / "one.csv")]
     assert cli("compare", "--activations", "relu,identity", "--seeds", "2", *SMALL, "--db", db, "--json").code == 0
     assert [r["seed"] for r in json.loads(cli("runs", "list", "--limit", "2", "--json", "--db", db).out)] == [0, 0]
+    huge = "111111111111111111111111111111"  # beyond SQLite's integers: as good as no limit
+    assert len(json.loads(cli("runs", "list", "--limit", huge, "--json", "--db", db).out)) == 4
+    one_line_error(cli("runs", "show", huge, "--db", db), f"no run matches '{huge}'")
+    one_line_error(cli("runs", "show", "²", "--db", db), "no run matches '²'")
     assert "1 run in" in cli("runs", "list", "--limit", "1", "--db", db).out
     assert "4 runs in" in cli("runs", "list", "--db", db).out
 
@@ -315,3 +341,14 @@ def test_sweep_killed_with_sigkill_resumes_with_every_run_once(cli, tmp_path: Pa
         assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT config_hash) FROM runs").fetchone() == (16, 16)
     assert len(rows) == 16 and all(n == 1 for *_, n in rows)
     assert {(a, h) for a, h, _, _ in rows} == {(a, f"[{w}]") for a in ("relu", "tanh") for w in (3, 4, 5, 6)}
+
+
+def test_compare_counts_runs_whose_last_update_overflowed_as_diverged(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "runs.db"
+    result = cli("compare", "-a", "relu", "--seeds", "2", "--steps", "1", "--lr", "1e20", "--optimizer", "sgd",
+                 "--hidden", "8", "--db", str(db), "--json")  # fmt: skip
+    assert result.code == 0, result.err
+    (row,) = json.loads(result.out)["results"]
+    assert row["diverged"] == 2 and row["interp_mae_mean"] is None  # nothing averaged from a diverged run
+    stored = json.loads(cli("runs", "list", "--db", str(db), "--json").out)
+    assert [r["diverged_step"] for r in stored] == [2, 2]  # stored as diverged, never as a result

@@ -10,6 +10,7 @@ import torch
 
 from actlab import rundir, training
 from actlab.diagnostics import tensorboard
+from actlab.errors import ActlabError
 
 MODELS = """
 import torch
@@ -139,8 +140,8 @@ def test_born_dead_table(cli) -> None:
         (["{d}/nowhere"], "is not a folder"),
         (["--model", "{m}:make", "--input-shape", "4,,3"], "--input-shape '4,,3': an item is empty"),
         (["--model", "{m}:make", "--input-shape", "4,3,"], "--input-shape '4,3,': an item is empty"),
-        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--seed", "-1"], "--seed -1: a seed must be >= 0"),
-        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--batch-size", "0"], "--batch-size 0 must be at least 1"),
+        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--seed", "-1"], "--seed -1 must be >= 0 (a seed)"),
+        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--batch-size", "0"], "--batch-size 0 must be between 1"),
         (
             ["--model", "{m}:make", "--input-shape", "100000000000,3"],
             "--input-shape 100000000000,3 needs 300,000,000,000 float32 values (1.09 TiB), "
@@ -184,7 +185,13 @@ def test_run_folder_errors_are_one_line(cli, run_folder: Path, tmp_path: Path) -
             f"cannot write TensorBoard logs to {afile}: it is a file; give a new or existing folder"
         )
     assert one_line_error(cli("diagnose", str(run_folder), "--seed", "-1")) == (
-        "--seed -1: a seed must be >= 0 (as for actlab train)"
+        "--seed -1 must be >= 0 (a seed)"
+    )
+    assert one_line_error(cli("diagnose", str(run_folder), "--batch-size", "111111111111111111111111111111")) == (
+        "--batch-size 111111111111111111111111111111 must be between 1 and 100,000"
+    )
+    assert one_line_error(cli("diagnose", str(run_folder), "--samples", "10000000")) == (
+        "--samples 10,000,000 is more than the limit of 100,000 inputs"
     )
     assert one_line_error(cli("diagnose", str(run_folder), "--samples", "100000000000")) == (
         "--samples 100,000,000,000 needs 300,000,000,000 float32 values (1.09 TiB), "
@@ -273,3 +280,137 @@ def test_chinese_table_has_no_english_labels(cli, models: Path, monkeypatch: pyt
 )
 def test_born_dead_errors_are_one_line(cli, args: list[str], message: str) -> None:
     assert one_line_error(cli("born-dead", *args)).startswith(message)
+
+
+HOSTILE = """
+import torch
+from torch import nn
+
+print("hello from the model file")  # must not reach the JSON on stdout
+
+
+class Stop(BaseException):
+    pass
+
+
+class Net(nn.Module):
+    def __init__(self, fail=None):
+        super().__init__()
+        self.fc, self.act, self.fail = nn.Linear(4, 4), nn.ReLU(), fail
+
+    def forward(self, x):
+        print("forward says hi")
+        if self.fail == "loop":
+            while True:
+                pass
+        if self.fail is not None:
+            raise self.fail
+        return self.act(self.fc(x))
+
+
+def chatty():
+    print("making a model")
+    return Net()
+
+
+def loops():
+    while True:
+        pass
+
+
+def loops_in_forward():
+    return Net("loop")
+
+
+def key_error():
+    return Net(KeyError("missing"))
+
+
+def custom_base_exception():
+    return Net(Stop("stop right there"))
+
+
+def interrupted():
+    raise KeyboardInterrupt
+
+
+def swallows_everything():
+    while True:
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
+"""
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.py"
+    path.write_text(HOSTILE)
+    return path
+
+
+def test_model_that_prints_keeps_the_json_clean(cli, hostile: Path) -> None:
+    r = cli("diagnose", "--model", f"{hostile}:chatty", "--input-shape", "8,4", "--json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)  # the model's prints went elsewhere (stderr)
+    assert data["inputs"] == 8 and [s["name"] for s in data["sites"]] == ["act"]
+
+
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        ("loops", "--model: loops() did not finish within the time limit of 1 s and was stopped; allow more with "
+                  "--timeout SECONDS"),
+        ("swallows_everything", "--model: swallows_everything() did not finish within the time limit of 1 s"),
+        ("loops_in_forward", "--model: the passes of Net over the inputs did not finish within the time limit of 1 s"),
+        ("key_error", "--model: Net failed on the inputs: KeyError: 'missing'"),
+        ("custom_base_exception", "--model: Net failed on the inputs: Stop: stop right there"),
+        ("interrupted", "--model: interrupted() failed: KeyboardInterrupt"),
+    ],
+)  # fmt: skip
+def test_hostile_models_are_stopped_or_reported_in_one_line(cli, hostile: Path, factory: str, message: str) -> None:
+    r = cli("diagnose", "--model", f"{hostile}:{factory}", "--input-shape", "8,4", "--timeout", "1", "--json")
+    assert one_line_error(r).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input-shape", "8,4", "--timeout", "0"], "--timeout 0.0: give seconds > 0 and at most 604,800 (a week)"),
+        (["--input-shape", "8,4", "--timeout", "nan"], "--timeout nan: give seconds > 0"),
+        (["--input-shape", "1000000,4"], "--input-shape 1000000,4: 1,000,000 inputs are more than the limit of "
+                                         "100,000; use fewer (the first number)"),
+        (["--input-shape", "8,4", "--seed", "111111111111111111111111111111"], "--seed"),
+        (["--input-shape", "8,4", "--batch-size", "111111111111111111111111111111"], "--batch-size 1111111111111"),
+    ],
+)  # fmt: skip
+def test_user_model_limits(cli, hostile: Path, args: list[str], message: str) -> None:
+    assert one_line_error(cli("diagnose", "--model", f"{hostile}:chatty", *args)).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--depth", "1000000"], "a born-dead network: 1,000,000 hidden layers are more than the limit of 1,000"),
+        (["--depth", "1000", "--seeds", "10000"], "a born-dead table of 10,000 seeds per cell builds 40,000,000 "
+                                                  "layers, more than the limit of 1,000,000"),
+        (["--width", "4000", "--depth", "30", "--seeds", "1000"], "a born-dead table of 1,000 seeds per cell takes "
+                                                                  "1.19e+14 multiply-adds, more than the limit"),
+        (["--activation", "elu:alpha=1e308"], "elu: alpha='1e308' is beyond float32's ±3.4e+38"),
+    ],
+)  # fmt: skip
+def test_born_dead_sizes_and_numbers_are_bounded(cli, args: list[str], message: str) -> None:
+    assert one_line_error(cli("born-dead", *args)).startswith(message)
+
+
+def test_spawned_child_as_on_a_gpu_machine(hostile: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where CUDA is present the child is spawned, not forked: the same report, the same one-line errors."""
+    from actlab.diagnostics import user_model
+
+    monkeypatch.setattr(user_model, "start_method", lambda: "spawn")
+    report = user_model.diagnose_user_model(f"{hostile}:chatty", input_shape=[8, 4], timeout=30)
+    assert report.inputs == 8 and [s.name for s in report.sites] == ["act"]
+    with pytest.raises(ActlabError, match="--model: Net failed on the inputs: KeyError: 'missing'"):
+        user_model.diagnose_user_model(f"{hostile}:key_error", input_shape=[8, 4], timeout=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,32 @@ BAD_TRAIN = {
     "div extrapolating across 0": (["--task", "div", "--extrap-range", "-100", "100"],
                                    "the extrapolation range [-100, 100] includes 0"),
     "steps in e-notation": (["--steps", "1e9"], "Invalid value for '--steps'"),
+    # numbers that passed validation and then overflowed (issue 11, item 5)
+    "lr beyond float32": (["--lr", "1e39"], "learning rate must be at most 1e+30, got 1e+39"),
+    "huge width": (["--hidden", "111111111111111111111111111111"],
+                   "a network of hidden widths 111111111111111111111111111111 trained on batches of 128 needs "
+                   "6.68e+32 float32 values"),
+    "too deep": (["--hidden", ",".join(["2"] * 1001)], "hidden: 1,001 hidden layers are more than the limit of 1,000"),
+    "huge batch": (["--batch-size", "10000000000"], "trained on batches of 10,000,000,000 needs"),
+    "huge steps": (["--steps", "111111111111111111111111111111"], "steps must be at most 10,000,000, got 1.111e+29"),
+    "huge seed": (["--seed", "111111111111111111111111111111"], "seed must be at most 4,294,967,295"),
+    "huge noise": (["--task", "xor", "--noise", "1e300"], "noise must be at most 100, got 1e+300"),
+    "ranges beyond int64": (["--range", "-1e18", "1e18", "--extrap-range", "-1e20", "1e20"],
+                            "add: the extrapolation range [-1e+20, 1e+20] reaches beyond ±1e+18, the largest inputs "
+                            "actlab draws; give a smaller range"),
+    "integer extrapolation beyond int64": (["--extrap-range", "-1e38", "100", "--integer"],
+                                           "the extrapolation range [-1e+38, 100] reaches beyond ±1e+18"),
+    "answers whose square overflows": (["--task", "mul", "--range", "-1e10", "1e10", "--extrap-range", "-1e11", "1e11"],
+                                       "mul: on the training range [-1e+10, 1e+10] the answers reach 1e+20, whose "
+                                       "square (the training loss) overflows float32; give a smaller range"),
+    "activation parameter beyond float32": (["--activation", "elu:alpha=1e308"],
+                                            "elu: alpha='1e308' is beyond float32's ±3.4e+38"),
+    "bias beyond float32": (["--bias-init", "1e308"], "bias init '1e308' is invalid: beyond float32's ±3.4e+38"),
+    "extrapolation box barely outside": (["--extrap-range", "-10", "10.01"],
+                                         "add: the extrapolation range [-10, 10.01] hardly reaches outside the "
+                                         "training range [-10, 10] (less than 1% of it); widen it"),
+    "whole numbers barely outside": (["--extrap-range", "-10.5", "10.5", "--integer"],
+                                     "(less than 1% of its whole numbers); widen it"),
 }  # fmt: skip
 
 
@@ -163,7 +190,9 @@ def test_divergence_on_adam_suggests_no_optimizer_switch(cli) -> None:
     ("args", "message"),
     [(["5"], "takes 2 inputs"), (["5", "3", "1"], "takes 2 inputs"),
      (["5%3"], "takes 2 inputs"), (["nan", "3"], "not a finite number"),
-     (["5", "nan"], "not a finite number"), (["five", "3"], "not a number")],
+     (["5", "nan"], "not a finite number"), (["five", "3"], "not a number"),
+     (["1e39", "3"], "input '1e39' is beyond ±1e+18, the largest inputs actlab handles"),
+     (["5", "-1e19"], "input '-1e19' is beyond ±1e+18")],
 )  # fmt: skip
 def test_predict_bad_input(cli, small_run: Path, args: list[str], message: str) -> None:
     assert message in one_line_error(cli("predict", str(small_run), *args))
@@ -283,3 +312,107 @@ def test_predict_writes_a_negative_input_in_parentheses(cli, tmp_path: Path) -> 
     assert r.code == 0, r.err
     assert r.out.startswith("(-3)² ≈ ") and "(exact: 9," in r.out
     assert cli("predict", str(run), "3").out.startswith("3² ≈ ")
+
+
+def test_a_model_that_diverges_after_its_last_update_is_an_error_and_not_saved(cli, tmp_path: Path) -> None:
+    out = tmp_path / "D"
+    r = cli("train", "--steps", "1", "--lr", "1e20", "--optimizer", "sgd", "--hidden", "8", "--out", str(out), "-q")
+    line = one_line_error(r)
+    assert line.startswith("actlab: error: training diverged after step 1: the final model's predictions are not "
+                           "finite (interp_mae")  # fmt: skip
+    assert "with lr=1e+20 (sgd, init=default); try a lower learning rate such as --lr 1e+19" in line
+    assert r.out == "" and not out.exists()
+
+
+def test_a_run_far_worse_than_its_start_is_saved_with_a_warning(cli, tmp_path: Path) -> None:
+    r = cli("train", "--steps", "20", "--lr", "1000", "--json", "--out", str(tmp_path / "bad"))
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["final_loss"] > 10 * 60  # the first step's loss is about 64 (E[(a + b)^2] = 66.7 at init)
+    assert len(data["warnings"]) == 1 and "far worse than at the start" in data["warnings"][0]
+    r = cli("train", "--steps", "20", "--lr", "1000", "-q")
+    assert r.code == 0 and "warning: the final loss" in r.out and "learning rate is probably too high" in r.out
+    assert json.loads(cli("train", "--steps", "20", "--json").out)["warnings"] == []
+
+
+@pytest.fixture
+def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training that fails the test if it starts: a refusal must come before any work."""
+    import actlab.training
+
+    def must_not_train(*args: object) -> None:
+        raise AssertionError("training started although the output location can never be written")
+
+    monkeypatch.setattr(actlab.training, "_train", must_not_train)
+
+
+def test_out_creates_missing_folders(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli("train", "--steps", "5", "-q", "--out", "nope/x", "--plot", "pics/deeper/p.png")
+    assert r.code == 0, r.err
+    assert (tmp_path / "nope" / "x" / "weights.pt").is_file() and (tmp_path / "pics" / "deeper" / "p.png").is_file()
+    assert "saved run to nope/x" in r.out
+
+
+UNWRITABLE = {
+    "proc": ("/proc/actlab-run", "cannot write to /proc/actlab-run: folder /proc does not accept new files"),
+    "proc folder": ("/proc/self/x", "cannot write to /proc/self/x: folder /proc/self does not accept new files"),
+    "folder under proc": ("/proc/nope/x", "cannot write to /proc/nope/x: cannot create folder /proc/nope"),
+    "long name": ("{tmp}/" + "x" * 256, "the name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' is 256 bytes long; "
+                                        "names may have at most 255 bytes"),
+    "long folder name": ("{tmp}/" + "y" * 300 + "/run", "is 300 bytes long"),
+    "a file as folder": ("{tmp}/afile/run", "cannot write to {tmp}/afile/run: it lies under {tmp}/afile, which is a "
+                                            "file; give a new or existing folder"),
+    "a file as the run": ("{tmp}/afile", "cannot write to {tmp}/afile: it is a file; give a new or existing folder"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(UNWRITABLE))
+def test_unwritable_out_is_refused_before_training(cli, tmp_path: Path, no_training: None, case: str) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    path, message = (text.format(tmp=tmp_path) for text in UNWRITABLE[case])
+    line = one_line_error(cli("train", "--steps", "5", "-q", "--out", path, "--json"))
+    assert line == f"actlab: error: {message}" or message in line
+    line = one_line_error(cli("train", "--steps", "5", "-q", "--plot", path + "/p.png"))
+    assert "cannot write to" in line
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder_is_refused_before_training(cli, tmp_path: Path, no_training: None) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        line = one_line_error(cli("train", "--steps", "5", "-q", "--out", str(locked / "run")))
+        assert f"folder {locked} does not accept new files (permission denied)" in line
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_write_that_fails_at_the_end_still_shows_the_metrics(cli, tmp_path: Path, monkeypatch) -> None:
+    import actlab.rundir
+
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(actlab.rundir, "save_run", full_disk)
+    out = tmp_path / "run"
+    r = cli("train", "--steps", "5", "-q", "--out", str(out), "--json")
+    line = one_line_error(r)
+    assert line == (f"actlab: error: cannot write to {out}: no space left on device (the work itself is done: its "
+                    f"results are above)")  # fmt: skip
+    data = json.loads(r.out)  # the metrics are printed all the same
+    assert data["steps"] == 5 and data["run"] is None and math.isfinite(data["interp_mae"])
+    r = cli("train", "--steps", "5", "-q", "--out", str(out))
+    assert r.code == 2 and "interp_mae" in r.out and "saved run" not in r.out
+
+
+@pytest.mark.parametrize(
+    ("args", "none"),
+    [(["--range", "1e-3", "0.5"], "interp_exact_rate"), (["--extrap-range", "-10.5", "10.5"], "extrap_exact_rate")],
+)
+def test_exact_rate_is_none_where_the_region_holds_no_whole_numbers(cli, args: list[str], none: str) -> None:
+    r = cli("train", "--steps", "2", "-q", "--json", *args)
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data[none] is None and sum(data[k] is None for k in ("interp_exact_rate", "extrap_exact_rate")) == 1

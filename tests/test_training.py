@@ -3,7 +3,10 @@ lesson's claims measured (add/sub learned, identity vs ReLU, extrapolation per a
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
+import pickle
 from pathlib import Path
 
 import pytest
@@ -14,7 +17,18 @@ from actlab import MLP, TrainConfig, TrainResult, train, train_many
 from actlab.callbacks import Callback
 from actlab.errors import ActlabError
 from actlab.evaluation import slope_ratio
-from actlab.training import BATCH_SEED_OFFSET, batch_stream, build_model, loss_fn, make_optimizer, make_task
+from actlab.training import (
+    BATCH_SEED_OFFSET,
+    FAR_WORSE,
+    DivergenceError,
+    batch_stream,
+    build_model,
+    final_divergence,
+    loss_fn,
+    loss_warnings,
+    make_optimizer,
+    make_task,
+)
 from conftest import QUICK
 
 
@@ -209,3 +223,105 @@ def test_extrapolation_continues_or_flattens(activation: str, extrapolation_runs
         assert 0.85 < ratio < 1.15
     else:
         assert abs(ratio) < 0.05
+
+
+# --- divergence after the last update, and runs far worse than their start (issue 11, item 1) ------------
+
+OVERFLOWS_ON_ITS_LAST_UPDATE = TrainConfig(steps=1, lr=1e20, optimizer="sgd", hidden=[8])  # every loss finite
+
+
+def test_a_model_whose_last_update_overflowed_is_never_returned() -> None:
+    with pytest.raises(DivergenceError) as caught:
+        train(OVERFLOWS_ON_ITS_LAST_UPDATE)
+    assert caught.value.step == 2  # the step whose loss the final weights would have had
+    assert str(caught.value).startswith("training diverged after step 1: the final model's predictions are not finite")
+    assert pickle.loads(pickle.dumps(caught.value)).step == 2  # a worker process sends it back whole
+
+
+def test_final_divergence_looks_at_weights_and_predictions() -> None:
+    model = nn.Sequential(nn.Linear(2, 1))
+    finite = {"interp_mae": 1.0, "extrap_mae": 2.0, "interp_rel_error": math.inf}  # rel_error may be inf: not looked at
+    assert final_divergence(model, finite) is None
+    assert final_divergence(model, {**finite, "extrap_mae": math.nan}) == (
+        "the final model's predictions are not finite (extrap_mae nan)"
+    )
+    with torch.no_grad():
+        model[0].bias.fill_(math.inf)
+    assert final_divergence(model, finite) == "the final weights are not finite"
+
+
+def test_classification_accuracy_of_non_finite_logits_is_nan() -> None:
+    from actlab.evaluation import evaluate
+    from actlab.tasks import get_task
+
+    model = nn.Linear(2, 2)
+    with torch.no_grad():
+        model.weight.fill_(math.nan)
+    metrics = evaluate(model, get_task("xor"))
+    assert math.isnan(metrics["accuracy"]) and math.isnan(metrics["extrap_accuracy"])  # argmax of NaN means nothing
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_train_many_counts_a_last_update_overflow_as_diverged(workers: int) -> None:
+    good = dataclasses.replace(OVERFLOWS_ON_ITS_LAST_UPDATE, lr=1e-3)
+    kept_good, kept_bad = train_many([good, OVERFLOWS_ON_ITS_LAST_UPDATE], on_diverge="keep", workers=workers)
+    assert kept_bad.metrics["diverged_step"] == 2 and math.isnan(kept_bad.metrics["interp_mae"])
+    assert kept_good.metrics["diverged_step"] is None and math.isfinite(kept_good.metrics["interp_mae"])
+    with pytest.raises(DivergenceError, match="diverged after step 1"):
+        train_many([good, OVERFLOWS_ON_ITS_LAST_UPDATE], workers=workers)
+    alone = dataclasses.replace(OVERFLOWS_ON_ITS_LAST_UPDATE, track_every=1)  # not stackable: trained by train()
+    (kept,) = train_many([alone], on_diverge="keep")
+    assert kept.metrics["diverged_step"] == 2
+
+
+def test_compare_counts_a_last_update_overflow_as_diverged() -> None:
+    from actlab.comparison import compare
+
+    result = compare("add", ["relu"], 2, OVERFLOWS_ON_ITS_LAST_UPDATE)
+    assert result.stats[0].diverged == 2 and result.stats[0].interp.n == 0
+
+
+def test_a_run_far_worse_than_its_start_gets_a_warning() -> None:
+    assert loss_warnings([64.0, 640.0]) == []  # FAR_WORSE times the start is not yet "far worse"
+    assert loss_warnings([64.0, 641.0]) == [
+        "the final loss 641 is far worse than at the start: more than 10 times the loss 64 of step 1; the learning "
+        "rate is probably too high"
+    ]
+    assert loss_warnings([5.0]) == []
+    bad = train(TrainConfig(steps=20, lr=1000))  # Adam with lr 1000: the issue's loss of ~1e8 and more
+    assert bad.final_loss > FAR_WORSE * bad.history[0] and bad.warnings == loss_warnings(bad.history)
+    assert bad.to_dict()["warnings"] == bad.warnings and len(bad.warnings) == 1
+    assert train(TrainConfig(steps=20)).warnings == []
+
+
+# --- numbers bounded to what the code can represent (issue 11, item 5) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"lr": 1e39}, r"learning rate must be at most 1e\+30"),
+        ({"hidden": [111111111111111111111111111111]}, "over the limit of 2 GiB"),
+        ({"hidden": [4] * 1001}, "1,001 hidden layers are more than the limit of 1,000"),
+        ({"batch_size": 10**12}, "over the limit of 2 GiB"),
+        ({"steps": 10**30}, "steps must be at most 10,000,000"),
+        ({"seed": 2**32}, "seed must be at most 4,294,967,295"),
+        ({"track_every": 10**30}, "track_every must be at most"),
+        ({"threads": 10**30}, "threads must be at most 1,024"),
+        ({"task": "xor", "noise": 1e300}, "noise must be at most 100"),
+        ({"train_range": (-1e18, 1e18), "extrap_range": (-1e20, 1e20)}, r"reaches beyond ±1e\+18"),
+        ({"extrap_range": (-1e38, 100), "integer": True}, r"reaches beyond ±1e\+18"),
+        ({"task": "square", "train_range": (0, 1e10), "extrap_range": (0, 1e11)}, "overflows float32"),
+        ({"task": "div", "train_range": (1e-40, 1), "extrap_range": (1e-40, 10)}, "overflows float32"),
+        ({"activation": "elu:alpha=1e308"}, "beyond float32's"),
+    ],
+)
+def test_config_bounds_every_number(fields: dict, message: str) -> None:
+    with pytest.raises(ActlabError, match=message):
+        TrainConfig(**fields)
+
+
+def test_the_largest_allowed_numbers_train() -> None:
+    config = TrainConfig(steps=2, hidden=[4], train_range=(-1e9, 1e9), extrap_range=(-1e18, 1e18), seed=2**32 - 1)
+    result = train(config)
+    assert all(math.isfinite(v) for v in result.history)

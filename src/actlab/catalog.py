@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from torch import Tensor
 
 INF = math.inf
+FLOAT32_MAX = 3.4028234663852886e38  # torch.finfo(torch.float32).max: no parameter may exceed it
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class Param:
         too_low = number <= self.low if self.low_open else number < self.low
         if not math.isfinite(number) or too_low or number > self.high:
             raise bad
+        if abs(number) > FLOAT32_MAX:  # the modules compute in float32: a bigger value cannot even be passed
+            raise ActlabError(f"{activation}: {self.name}={value!r} is beyond float32's ±{FLOAT32_MAX:.3g}")
         return number
 
 

@@ -6,10 +6,13 @@ the extrapolation box minus the training box), with prediction ŷ and truth y:
 * ``mae`` = mean |ŷ − y|;  ``max_error`` = max |ŷ − y|;
 * ``rel_error`` = mean |ŷ − y| / mean |y| (relative to the size of the answers; no division by a zero y);
 * ``exact_rate``: on whole-number inputs, the fraction where round(ŷ) = y exactly (``None`` when whole
-  inputs do not give whole answers, as for ``div`` and ``sqrt``).
+  inputs do not give whole answers, as for ``div`` and ``sqrt``, or the region holds too few whole numbers).
 
 For classification: ``accuracy`` (interp) and ``extrap_accuracy``, the fraction where argmax of the logits
-is the true class.
+is the true class; NaN when some logits are NaN or infinite (their argmax means nothing).
+
+The metrics of :data:`PREDICTION_METRICS` are finite exactly when every prediction on their points is:
+that is how :func:`actlab.training.final_divergence` tells a model whose outputs overflowed.
 
 Evaluation data comes from fixed seeds (:data:`EVAL_SEEDS`), independent of the training seed, so every
 run of a task is measured on the same points.
@@ -27,10 +30,12 @@ import torch
 from torch import Tensor, nn
 
 from actlab.errors import ActlabError
-from actlab.tasks import Task
+from actlab.tasks import MAX_INPUT, Task
 
 EVAL_SEEDS = {"interp": 7_000_001, "extrap": 7_000_002}  # whole-number sets use seed + 1
 EVAL_POINTS = 2000
+PREDICTION_METRICS = ("interp_mae", "interp_max_error", "extrap_mae", "extrap_max_error", "accuracy",
+                      "extrap_accuracy")  # fmt: skip
 
 
 def _dtype(model: nn.Module) -> torch.dtype:
@@ -55,6 +60,8 @@ def region_metrics(model: nn.Module, task: Task, region: str, n: int = EVAL_POIN
     out = predict_batch(model, x)
     if task.kind == "classification":
         key = "accuracy" if region == "interp" else f"{region}_accuracy"
+        if not bool(torch.isfinite(out).all()):
+            return {key: math.nan}
         return {key: (out.argmax(dim=1) == y).double().mean().item()}
     err = (out.double() - y.double()).abs()  # (n, 1)
     scale = y.double().abs().mean().item()
@@ -64,7 +71,7 @@ def region_metrics(model: nn.Module, task: Task, region: str, n: int = EVAL_POIN
         f"{region}_rel_error": err.mean().item() / scale if scale > 0 else math.inf,
         f"{region}_exact_rate": None,
     }
-    if task.exact_integers:
+    if task.exact_integers and task.has_whole_numbers(region):  # type: ignore[arg-type]
         xi, yi = task.sample(n, torch.Generator().manual_seed(seed + 1), region, integer=True)  # type: ignore[arg-type]
         hits = predict_batch(model, xi).double().round() == yi.double()
         metrics[f"{region}_exact_rate"] = hits.double().mean().item()
@@ -161,6 +168,8 @@ def _finite(item: str, example: str = "5 3") -> float:
         raise ActlabError(f"input {item!r} is not a number (write e.g. {example})") from None
     if not math.isfinite(value):
         raise ActlabError(f"input {item!r} is not a finite number")
+    if abs(value) > MAX_INPUT:
+        raise ActlabError(f"input {item!r} is beyond ±{MAX_INPUT:g}, the largest inputs actlab handles")
     return value
 
 

@@ -67,6 +67,8 @@ def check_bias(bias_init: str | float) -> str | float:
         ) from None
     if not math.isfinite(value) or isinstance(bias_init, bool):
         raise ActlabError(f"bias init {bias_init!r} is invalid: a constant bias must be a finite number")
+    if abs(value) > torch.finfo(torch.float32).max:  # the weights are float32
+        raise ActlabError(f"bias init {bias_init!r} is invalid: beyond float32's ±3.4e+38")
     return value
 
 

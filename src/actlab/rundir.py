@@ -124,7 +124,7 @@ def save_run(
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ActlabError(f"cannot create folder {target.parent}: {err.strerror or type(err).__name__}") from None
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:64]}.", suffix=".tmp", dir=target.parent))
     try:
         _json(tmp / MARKER, {"format": FORMAT, "version": VERSION, "actlab": _version(),
                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})  # fmt: skip
@@ -133,7 +133,7 @@ def save_run(
         _json(tmp / HISTORY, plain(history))
         _json(tmp / METRICS, plain(metrics))
         if target.exists():
-            old = target.with_name(f".{target.name}.old-{time.time_ns()}")
+            old = target.with_name(f".{target.name[:64]}.old-{time.time_ns()}")  # [:64]: a long name stays legal
             target.rename(old)
             tmp.rename(target)
             shutil.rmtree(old, ignore_errors=True)

@@ -45,6 +45,8 @@ FORWARD_BYTES, FWD_BWD_BYTES, COPY_BYTES = 8, 20, 8  # per float32 element (see 
 MAX_SIZE = 200_000_000  # elements: five float32 tensors of this size take 4 GB
 CLOCKS = {"cpu": time.thread_time, "wall": time.perf_counter}
 IMPLS = ("module", "kernel", "formula")
+MAX_REPEATS = 1000  # measurements per figure: more only takes longer (the median is steady far sooner)
+MAX_THREADS = 1024  # torch.set_num_threads refuses what does not fit a C int; no machine has more cores here
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,10 @@ class SpeedConfig:
             raise ActlabError(f"max_repeats ({self.max_repeats}) must be at least repeats ({self.repeats})")
         if not self.target_spread > 0:
             raise ActlabError(f"target_spread must be a positive fraction, e.g. 0.05, not {self.target_spread}")
-        if self.threads < 0:
-            raise ActlabError(f"threads must be 0 (PyTorch's default) or more, not {self.threads}")
+        if self.max_repeats > MAX_REPEATS:
+            raise ActlabError(f"repeats must be at most {MAX_REPEATS:,}, not {self.max_repeats}")
+        if not 0 <= self.threads <= MAX_THREADS:
+            raise ActlabError(f"threads must be between 0 (PyTorch's default) and {MAX_THREADS:,}, not {self.threads}")
         if self.clock not in CLOCKS:
             raise ActlabError(f"clock={self.clock!r} is invalid: use 'cpu' or 'wall'")
         if self.clock == "cpu" and self.threads != 1:

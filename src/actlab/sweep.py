@@ -123,7 +123,7 @@ def parse(text: str, name: str = "sweep file") -> Sweep:
     axes = {
         "tasks": _axis(grid, "tasks", [defaults.task], _task, where),
         "activations": _axis(grid, "activations", [defaults.activation], _activation, where),
-        "depths": _axis(grid, "depths", [len(defaults.hidden)], _positive_int, where),
+        "depths": _axis(grid, "depths", [len(defaults.hidden)], _depth, where),
         "widths": _axis(grid, "widths", [defaults.hidden[0]], _positive_int, where),
         "inits": _axis(grid, "inits", [defaults.init], _init, where),
         "lrs": _axis(grid, "lrs", [defaults.lr], _positive_float, where),
@@ -222,6 +222,14 @@ def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ActlabError(f"{value!r} must be a whole number > 0")
     return value
+
+
+def _depth(value: Any) -> int:
+    """A number of hidden layers, checked before ``[width] * depth`` is built."""
+    from actlab.diagnostics.limits import check_depth
+
+    check_depth("a depth", _positive_int(value))
+    return int(value)
 
 
 def _positive_float(value: Any) -> float:

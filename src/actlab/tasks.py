@@ -32,6 +32,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,8 @@ from torch import Tensor
 
 from actlab.errors import ActlabError, unknown
 
+MIN_OUTSIDE = 0.01  # the least fraction of the extrapolation box outside the training box (see outside_fraction)
+MAX_INPUT = 1e18  # |range ends|: whole-number inputs are drawn as int64 (up to 9.2e18), then made float32
 Region = Literal["train", "interp", "extrap"]
 Domain = Literal["any", "nonnegative", "nonzero"]  # where the rule is defined, on every input
 REGIONS: tuple[str, ...] = ("train", "interp", "extrap")
@@ -87,8 +90,18 @@ class Task:
             )
         if not (isinstance(self.noise, int | float) and math.isfinite(self.noise) and self.noise >= 0):
             raise ActlabError(f"{self.name}: noise must be a number >= 0, got {self.noise!r}")
-        if self.integer and math.floor(high) < math.ceil(low):
+        if self.integer and not self.has_whole_numbers("train"):
             raise ActlabError(f"{self.name}: the training range [{low:g}, {high:g}] holds no whole number")
+        for whole in (False, True) if self.integer else (False,):
+            if self.outside_fraction(whole) < MIN_OUTSIDE:
+                points = "its whole numbers" if whole else "it"
+                raise ActlabError(
+                    f"{self.name}: the extrapolation range [{elow:g}, {ehigh:g}] hardly reaches outside the training "
+                    f"range [{low:g}, {high:g}] (less than {MIN_OUTSIDE:.0%} of {points}); widen it"
+                )
+        if self.kind == "regression":
+            _check_targets(self, "training range", self.train_range)
+            _check_targets(self, "extrapolation range", self.extrap_range)
 
     @property
     def half_width(self) -> float:
@@ -99,6 +112,24 @@ class Task:
     def centre(self) -> float:
         low, high = self.train_range
         return (low + high) / 2
+
+    def outside_fraction(self, whole: bool = False) -> float:
+        """The fraction of the extrapolation box outside the training box: of its volume, or (``whole``) of
+        its whole-number points. Extrapolation points are drawn by rejection, so it must not be tiny."""
+        (low, high), (elow, ehigh) = self.train_range, self.extrap_range
+        if whole:
+            total: float = math.floor(ehigh) - math.ceil(elow) + 1
+            inside: float = max(0, math.floor(min(high, ehigh)) - math.ceil(max(low, elow)) + 1)
+        else:
+            total, inside = ehigh - elow, max(0.0, min(high, ehigh) - max(low, elow))
+        return 1.0 - (inside / total) ** self.in_features if total > 0 else 0.0
+
+    def has_whole_numbers(self, region: Region) -> bool:
+        """Whether whole-number points of ``region`` can be drawn (for ``integer`` tasks and exact rates)."""
+        if region == "extrap":
+            return self.outside_fraction(whole=True) >= MIN_OUTSIDE
+        low, high = self.train_range
+        return math.floor(high) >= math.ceil(low)
 
     def targets(self, x: Tensor) -> Tensor:
         """The exact answers for inputs ``x`` of shape ``(n, in_features)``."""
@@ -187,9 +218,24 @@ def _pair(task: str, label: str, value: Any) -> tuple[float, float]:
         raise ActlabError(f"{task}: the {label} must be two numbers [low, high], got {value!r}") from None
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ActlabError(f"{task}: the {label} [{low:g}, {high:g}] must have finite ends")
+    if max(abs(low), abs(high)) > MAX_INPUT:
+        raise ActlabError(f"{task}: the {label} [{low:g}, {high:g}] reaches beyond ±{MAX_INPUT:g}, the largest "
+                          f"inputs actlab draws; give a smaller range")  # fmt: skip
     if not low < high:
         raise ActlabError(f"{task}: the {label} needs low < high, got [{low:g}, {high:g}]")
     return low, high
+
+
+def _check_targets(task: Task, label: str, box: tuple[float, float]) -> None:
+    """Refuse a range whose answers overflow float32 once squared (the training loss is their squared error:
+    ``mul`` on ±1e10 gives 1e20, and 1e40 is beyond float32's 3.4e38). Checked at the box's corners, where
+    every arithmetic rule here takes its largest magnitude (each is monotonic in each input on the box)."""
+    corners = torch.tensor(list(itertools.product(box, repeat=task.in_features)), dtype=torch.float32)
+    answers = task.targets(corners)
+    if not bool(torch.isfinite(corners).all() & torch.isfinite(answers.square()).all()):
+        largest = answers.double().abs().max().item()
+        raise ActlabError(f"{task.name}: on the {label} [{box[0]:g}, {box[1]:g}] the answers reach {largest:.3g}, "
+                          f"whose square (the training loss) overflows float32; give a smaller range")  # fmt: skip
 
 
 def _check_domain(task: str, domain: Domain, label: str, box: tuple[float, float]) -> None:
@@ -274,9 +320,7 @@ def _moons_cloud(n: int, g: torch.Generator, h: float) -> tuple[Tensor, Tensor]:
     return torch.where(y.unsqueeze(1) == 1, lower[idx], upper[idx]), y
 
 
-def _classify(
-    name: str, rule: Callable[[Tensor, float], Tensor], text: str, cloud: Cloud | None = None
-) -> Task:
+def _classify(name: str, rule: Callable[[Tensor, float], Tensor], text: str, cloud: Cloud | None = None) -> Task:
     def uniform(n: int, g: torch.Generator, h: float) -> tuple[Tensor, Tensor]:
         rel = h * (2 * torch.rand((n, 2), generator=g, device=g.device) - 1)
         return rel, rule(rel, h)

@@ -19,7 +19,9 @@ by following it, and reuses the functions named here):
    ``torch.optim.SGD(params, lr, momentum)``; constant learning rate; one ``zero_grad``/``backward``/``step``
    per batch, in float32, with ``config.threads`` intra-op threads (default 1).
 6. **Stop**: after ``config.steps`` steps, or after the first step whose loss is <= ``config.target_loss``.
-   A non-finite loss raises :class:`ActlabError` before its backward pass.
+   A non-finite loss raises :class:`DivergenceError` before its backward pass; so do final weights, or
+   predictions of the final model on the evaluation points, that are not finite (:func:`final_divergence`:
+   the last update can overflow although every loss was finite).
 7. **Evaluation**: :func:`actlab.evaluation.evaluate`, on points from fixed seeds independent of
    ``config.seed``.
 
@@ -31,6 +33,7 @@ not (step 3), so a result from a GPU is another sample of the same experiment, n
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -44,15 +47,22 @@ from torch import Tensor, nn
 from actlab.callbacks import Callback
 from actlab.device import DEVICE_DRAW_STEPS, device_name, resolve_device
 from actlab.errors import ActlabError, unknown
-from actlab.evaluation import evaluate
+from actlab.evaluation import EVAL_POINTS, PREDICTION_METRICS, evaluate
 from actlab.init import check_bias, check_scheme
 from actlab.model import MLP
 from actlab.modules import get
+from actlab.speed import MAX_THREADS
 from actlab.tasks import Task, get_task
 from actlab.threads import torch_threads
 
 BATCH_SEED_OFFSET = 1_000_003  # batches come from seed + this, so they never share draws with the init
 OPTIMIZERS = ("adam", "sgd")
+FAR_WORSE = 10.0  # a final loss above this many times the first step's loss: "far worse than at the start"
+
+# Bounds on what a config may ask for: beyond them the arithmetic overflows or the request cannot be met.
+MAX_LR = 1e30  # float32 ends at 3.4e38; Adam's first step is lr / (1 - beta1) = 10 lr, SGD's lr · gradient
+MAX_STEPS = 10_000_000  # the loss history holds one float per step; at ~1 ms a step this is hours of training
+MAX_NOISE = 100.0  # in box half-widths: far beyond it the labels are pure noise and the inputs grow huge
 
 
 @dataclass
@@ -89,31 +99,34 @@ class TrainConfig:
     def validate(self) -> TrainConfig:
         """Check every field (raising :class:`ActlabError` with what is wrong and what would be right),
         converting JSON-ish values (lists for ranges, numeric strings) to their types."""
+        from actlab.diagnostics.limits import MAX_SEED
+
         self.train_range = _range("training range", self.train_range)
         self.extrap_range = _range("extrapolation range", self.extrap_range)
-        self.noise = None if self.noise is None else _number("noise", self.noise, low=0.0)
+        self.noise = None if self.noise is None else _number("noise", self.noise, low=0.0, high=MAX_NOISE)
         self.hidden = _widths(self.hidden)
         self.activation = _activation(self.activation, len(self.hidden))
         check_scheme(self.init)
         self.bias_init = check_bias(self.bias_init)
         if self.optimizer not in OPTIMIZERS:
             raise unknown("optimizer", str(self.optimizer), OPTIMIZERS)
-        self.lr = _number("learning rate", self.lr, low=0.0, open_low=True)
+        self.lr = _number("learning rate", self.lr, low=0.0, open_low=True, high=MAX_LR)
         self.momentum = _number("momentum", self.momentum, low=0.0)
         if self.momentum >= 1:
             raise ActlabError(f"momentum must be in [0, 1), got {self.momentum:g}")
         self.batch_size = _count("batch size", self.batch_size, minimum=1)
-        self.steps = _count("steps", self.steps, minimum=1)
-        self.seed = _count("seed", self.seed, minimum=0)
+        self.steps = _count("steps", self.steps, minimum=1, maximum=MAX_STEPS)
+        self.seed = _count("seed", self.seed, minimum=0, maximum=MAX_SEED)
         if self.target_loss is not None:
             self.target_loss = _number("target loss", self.target_loss, low=0.0)
-        self.track_every = _count("track_every", self.track_every, minimum=0)
-        self.threads = _count("threads", self.threads, minimum=1)
+        self.track_every = _count("track_every", self.track_every, minimum=0, maximum=MAX_STEPS)
+        self.threads = _count("threads", self.threads, minimum=1, maximum=MAX_THREADS)
         self.integer = bool(self.integer)
         self.device = device_name(self.device)
         if self.device != "cpu" and self.track_every:
             raise ActlabError("the diagnostics tracker (track_every) runs on the CPU only; leave out --device cuda")
-        make_task(self)  # the task name and its options
+        task = make_task(self)  # the task name and its options
+        check_size(task.in_features, self.hidden, task.out_features, self.batch_size)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +178,11 @@ class TrainResult:
     def task(self) -> Task:
         return make_task(self.config)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What looks wrong with the run although it finished (:func:`loss_warnings`)."""
+        return loss_warnings(self.history)
+
     def to_dict(self, with_history: bool = False) -> dict[str, Any]:
         """The summary as plain JSON types (``with_history`` adds the loss curve and diagnostics)."""
         data: dict[str, Any] = {
@@ -174,6 +192,7 @@ class TrainResult:
             "seconds": self.seconds,
             "steps_per_second": self.steps / self.seconds if self.seconds > 0 else None,
             "stopped_early": self.stopped_early,
+            "warnings": self.warnings,
             "config": self.config.resolved(),
         }
         if with_history:
@@ -232,22 +251,76 @@ def make_optimizer(params: Any, config: TrainConfig) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=config.lr)
 
 
-def divergence_error(step: int, loss: float, config: TrainConfig) -> ActlabError:
-    """The error for a non-finite loss, with what to try instead (``--optimizer adam`` only if not on Adam)."""
+class DivergenceError(ActlabError):
+    """Training diverged: a loss, the final weights or the final model's predictions became NaN or infinite.
+
+    ``step`` is the step whose loss became NaN or infinite; when it is the final weights or predictions
+    (every loss was finite, the last update overflowed) it is ``steps + 1``, the step whose loss the final
+    weights would have had.
+    """
+
+    def __init__(self, message: str, step: int) -> None:
+        super().__init__(message)
+        self.step = step
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles with its step (a worker process sends it back)
+        return (type(self), (str(self), self.step))
+
+
+def divergence_error(step: int, loss: float, config: TrainConfig, what: str | None = None) -> DivergenceError:
+    """The error for a non-finite loss at ``step`` (or, with ``what``, for what else became non-finite after
+    the last update), with what to try instead (``--optimizer adam`` only if not on Adam)."""
     switch = "" if config.optimizer == "adam" else ", or --optimizer adam"
-    return ActlabError(
-        f"training diverged at step {step}: the loss became {loss} with lr={config.lr:g} ({config.optimizer}, "
-        f"init={config.init}); try a lower learning rate such as --lr {config.lr / 10:g}{switch}, "
-        f"or a smaller --range"
+    happened = f"at step {step}: the loss became {loss}" if what is None else f"after step {step - 1}: {what}"
+    return DivergenceError(
+        f"training diverged {happened} with lr={config.lr:g} ({config.optimizer}, init={config.init}); try a lower "
+        f"learning rate such as --lr {config.lr / 10:g}{switch}, or a smaller --range",
+        step,
     )
+
+
+def final_divergence(model: nn.Module, metrics: dict[str, float | None]) -> str | None:
+    """What is not finite about a trained model although every training loss was: its final weights, or its
+    predictions on the evaluation points (seen in :data:`actlab.evaluation.PREDICTION_METRICS`, which are
+    finite exactly when every prediction is); ``None`` when all is finite."""
+    if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
+        return "the final weights are not finite"
+    bad = [k for k in PREDICTION_METRICS if k in metrics and not math.isfinite(metrics[k] or 0.0)]
+    return f"the final model's predictions are not finite ({', '.join(bad)} {metrics[bad[0]]})" if bad else None
+
+
+def loss_warnings(history: Sequence[float]) -> list[str]:
+    """Warnings about a finished run's loss curve: a final loss more than :data:`FAR_WORSE` times the first
+    step's (the run got far worse than where it started: too high a learning rate, usually)."""
+    if len(history) < 2 or not history[-1] > FAR_WORSE * history[0]:
+        return []
+    return [f"the final loss {history[-1]:.3g} is far worse than at the start: more than {FAR_WORSE:g} times the "
+            f"loss {history[0]:.3g} of step 1; the learning rate is probably too high"]  # fmt: skip
+
+
+def check_size(in_features: int, hidden: Sequence[int], out_features: int, batch_size: int) -> None:
+    """Refuse a network or batch too big for memory before anything is allocated (the limit of
+    :mod:`actlab.diagnostics.limits`): four float32 values per parameter (weight, gradient, Adam's two
+    moments) and three per unit and input row (output, pre-activation and gradient, kept for backward), for
+    the larger of a batch and the evaluation points."""
+    from actlab.diagnostics.limits import check_values
+
+    widths = [in_features, *hidden, out_features]
+    params = sum(a * b + b for a, b in itertools.pairwise(widths))
+    rows = max(batch_size, EVAL_POINTS)
+    shown = " ".join(map(str, hidden)) if len(hidden) <= 8 else f"{len(hidden)} layers up to {max(hidden):,}"
+    check_values(f"a network of hidden widths {shown or 'none'} trained on batches of {batch_size:,}",
+                 4 * params + 3 * rows * sum(widths), "use smaller --hidden widths or --batch-size")  # fmt: skip
 
 
 def train(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainResult:
     """Train ``build_model(config)`` on ``config.task`` following the module's determinism contract.
 
     Calls each callback's ``on_train_start``, then per step ``on_before_step`` (after backward) and
-    ``on_step_end``, and finally ``on_train_end``. Raises :class:`ActlabError` if the loss becomes NaN or
-    infinite, so a diverged model is never returned.
+    ``on_step_end``, and finally ``on_train_end``. Raises :class:`DivergenceError` (an
+    :class:`ActlabError`) if a loss, the final weights or the final model's predictions become NaN or
+    infinite, so a diverged model is never returned. A run that ends far worse than it started is returned
+    with a warning in :attr:`TrainResult.warnings`.
     """
     config.validate()
     resolve_device(config.device)
@@ -291,7 +364,11 @@ def _train(config: TrainConfig, callbacks: Sequence[Callback]) -> TrainResult:
     seconds = time.perf_counter() - start
     model.to("cpu")  # evaluation and everything after it work on the CPU
 
-    result = TrainResult(model, config, history, len(history), seconds, evaluate(model, task),
+    metrics = evaluate(model, task)
+    broken = final_divergence(model, metrics)
+    if broken is not None:
+        raise divergence_error(len(history) + 1, math.nan, config, broken)
+    result = TrainResult(model, config, history, len(history), seconds, metrics,
                          tracker.history() if tracker is not None else [], stopped_early)  # fmt: skip
     for cb in callbacks:
         cb.on_train_end(model, result)
@@ -313,30 +390,42 @@ def _tracker(model: nn.Module, config: TrainConfig) -> Callback | None:
 # --- validation helpers -----------------------------------------------------------------------------------
 
 
-def _number(label: str, value: Any, low: float = -math.inf, open_low: bool = False) -> float:
+def _number(label: str, value: Any, low: float = -math.inf, open_low: bool = False, high: float = math.inf) -> float:
     try:
         number = float(value)
-    except (TypeError, ValueError):
-        raise ActlabError(f"{label} must be a number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ActlabError(f"{label} must be a number, got {_text(value)}") from None
     if isinstance(value, bool) or not math.isfinite(number):
-        raise ActlabError(f"{label} must be a finite number, got {value!r}")
+        raise ActlabError(f"{label} must be a finite number, got {_text(value)}")
     if number < low or (open_low and number == low):
         raise ActlabError(f"{label} must be {'>' if open_low else '>='} {low:g}, got {number:g}")
+    if number > high:
+        raise ActlabError(f"{label} must be at most {high:g}, got {number:g}")
     return number
 
 
-def _count(label: str, value: Any, minimum: int) -> int:
+def _count(label: str, value: Any, minimum: int, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         try:
             as_float = float(value)
-        except (TypeError, ValueError):
-            raise ActlabError(f"{label} must be a whole number, got {value!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ActlabError(f"{label} must be a whole number, got {_text(value)}") from None
         if not as_float.is_integer():
-            raise ActlabError(f"{label} must be a whole number, got {value!r}")
+            raise ActlabError(f"{label} must be a whole number, got {_text(value)}")
         value = int(as_float)
     if value < minimum:
-        raise ActlabError(f"{label} must be >= {minimum}, got {value}")
+        raise ActlabError(f"{label} must be >= {minimum}, got {_text(value)}")
+    if maximum is not None and value > maximum:
+        raise ActlabError(f"{label} must be at most {maximum:,}, got {_text(value)}")
     return value
+
+
+def _text(value: Any) -> str:
+    """A value as an error message shows it: ``repr``, a huge number in ``e`` notation, at most 60 characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return f"{value:.3e}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _range(label: str, value: Any) -> tuple[float, float] | None:
@@ -356,6 +445,9 @@ def _widths(hidden: Any) -> list[int]:
         hidden = [hidden]
     if not isinstance(hidden, list | tuple):
         raise ActlabError(f"hidden must be a list of layer widths such as [16, 16] ([] for linear), got {hidden!r}")
+    from actlab.diagnostics.limits import check_depth
+
+    check_depth("hidden", len(hidden))
     return [_count("a hidden width", h, minimum=1) for h in hidden]
 
 

@@ -58,11 +58,13 @@ from actlab.tasks import Task
 from actlab.threads import torch_threads
 from actlab.training import (
     BATCH_SEED_OFFSET,
+    DivergenceError,
     TrainConfig,
     TrainResult,
     batch_stream,
     build_model,
     divergence_error,
+    final_divergence,
     make_task,
     train,
 )
@@ -407,6 +409,12 @@ def _train_stack(
     networks = []
     for i, model in enumerate(models):
         metrics = evaluate(model, task)
+        broken = None if i in diverged else final_divergence(model, metrics)  # the last update overflowed
+        if broken is not None:
+            error = divergence_error(last[i] + 1, math.nan, cfgs[i], broken)
+            if raises:
+                return _Part(0.0, [], [(error.step, positions[i], error)])
+            diverged[i] = error.step
         if i in diverged:
             metrics = dict.fromkeys(metrics, math.nan)
         metrics["dead_fraction"] = math.nan if i in diverged else dead_fraction(model, task)
@@ -445,13 +453,13 @@ def _alone(
     seen = _LastStep()
     try:
         result = train(config, [*callbacks, seen])
-    except ActlabError:
-        if on_diverge == "raise" or seen.step >= config.steps:
+    except DivergenceError as err:
+        if on_diverge == "raise":
             raise
         task = make_task(config)
         model = build_model(config, task)
         metrics = dict.fromkeys(evaluate(model, task), math.nan)
-        metrics.update(dead_fraction=math.nan, diverged_step=seen.step + 1)
+        metrics.update(dead_fraction=math.nan, diverged_step=err.step)
         result = TrainResult(model, config, seen.history, seen.step, math.nan, metrics)
     else:
         result.metrics.update(dead_fraction=dead_fraction(result.model, result.task), diverged_step=None)

@@ -148,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
         if "allocate" not in str(err) and "out of memory" not in str(err):
             raise
         _fail("not enough memory for this request: use smaller sizes (fewer elements, inputs or seeds)")
+    except OSError as err:  # the system refused a path the user gave (a name too long, no permission, ...)
+        _fail(f"cannot use {err.filename}: {(err.strerror or str(err)).lower()}" if err.filename else str(err))
     except KeyboardInterrupt:
         _fail("interrupted; work already finished is kept", code=130)
     sys.exit(code if isinstance(code, int) else 0)

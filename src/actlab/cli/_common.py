@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 
 from actlab.errors import ActlabError
+from actlab.outputs import prepare_output_file
 from actlab.plain import plain
+from actlab.store import default_path
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 
@@ -24,10 +26,24 @@ def emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(plain(value), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
-def output_file(path: Path, suffixes: tuple[str, ...] = (".png", ".svg", ".pdf")) -> Path:
-    """Check that a file can be written at ``path`` before any work is done."""
-    if not path.parent.is_dir():
-        raise ActlabError(f"cannot write {path}: folder {path.parent} does not exist (create it first)")
-    if path.suffix.lower() not in suffixes:
-        raise ActlabError(f"cannot write {path}: use a file name ending in {', '.join(suffixes)}")
-    return path
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def output_file(path: Path, suffixes: tuple[str, ...] = PLOT_SUFFIXES) -> Path:
+    """Check that a file (a plot, by default) can be written at ``path`` before any work is done; missing
+    folders are created (see :mod:`actlab.outputs`)."""
+    return prepare_output_file(path, suffixes)
+
+
+def fail_after_output(problems: list[str]) -> None:
+    """After the results were shown: report the outputs that could not be written (one line, exit 2)."""
+    problems = [p for p in problems if p]
+    if problems:
+        raise ActlabError("; ".join(problems) + " (the work itself is done: its results are above)")
+
+
+def prepare_store(db: Path | None) -> Path:
+    """The results database a writing command will use (``--db``, else ``$ACTLAB_DB``, else the default),
+    checked and its missing folders created before any work (see :mod:`actlab.outputs`)."""
+    path = db if db is not None else default_path()
+    return path if str(path) == ":memory:" else prepare_output_file(path, what="the results database")

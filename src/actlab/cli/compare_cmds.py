@@ -20,7 +20,7 @@ from rich.table import Table
 
 from actlab.cli import app
 from actlab.cli._backend_options import DEFAULT_BACKEND, AddressOpt, BackendOpt
-from actlab.cli._common import JsonOpt, console, emit_json, err_console
+from actlab.cli._common import JsonOpt, console, emit_json, err_console, fail_after_output, prepare_store
 from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
     BatchSizeOpt,
@@ -41,6 +41,7 @@ from actlab.cli._train_options import (
     hidden_widths,
 )
 from actlab.errors import ActlabError
+from actlab.outputs import prepare_output_dir, write_or_explain
 from actlab.plain import plain
 from actlab.stats import Estimate
 from actlab.store import DEFAULT_PATH, ENV_VAR, ResultStore, RunRecord, default_path, exists
@@ -51,7 +52,8 @@ if TYPE_CHECKING:  # the executor imports PyTorch: only the commands that train 
 DbOpt = Annotated[
     Path | None,
     typer.Option(
-        "--db", help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()}); its folder must exist."
+        "--db",
+        help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()}); missing folders are created.",
     ),
 ]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
@@ -161,10 +163,9 @@ def compare(
         extrap_range=extrap_range, noise=noise, target_loss=target_loss, device=resolve_device(device),
     )  # fmt: skip
     check_request(config.task, names, seeds, config, reach)  # before the database is created
-    if out is not None and out.exists() and not out.is_dir():
-        raise ActlabError(f"--out {out} is a file; give a folder")
-    if out is not None and not out.parent.is_dir():
-        raise ActlabError(f"cannot write to {out}: folder {out.parent} does not exist (create it first)")
+    if out is not None:
+        prepare_output_dir(out)
+    prepare_store(db)
     with ResultStore(db) as store:
         store.reuse_any_device = reuse_any_device
         before = store.count()
@@ -179,9 +180,11 @@ def compare(
             kept = max(0, store.count() - before)
             _interrupted(f"{_n(kept, 'new run')} stored in {store.path} before it")
         db_path = store.path
-    written = _write_outputs(result, out) if out is not None else []
+    written: list[Path] = []
+    not_written = write_or_explain(lambda: _write_outputs(result, out, written), out) if out is not None else ""
     if as_json:
         emit_json({**result.to_dict(), "db": str(db_path), "files": [str(p) for p in written]})
+        fail_after_output([not_written])
         return
     _print_table(_compare_table(result))
     console.print(f"Each cell: the mean over seeds, under it ± the half-width of its 95 % interval ({result.method});"
@@ -192,6 +195,7 @@ def compare(
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     for path in written:
         console.print(f"wrote {path}", highlight=False)
+    fail_after_output([not_written])
 
 
 def _n(count: int, noun: str) -> str:
@@ -265,21 +269,21 @@ def _print_table(table: Table) -> None:
             console.width = width
 
 
-def _write_outputs(result: Any, out: Path) -> list[Path]:
+def _write_outputs(result: Any, out: Path, written: list[Path]) -> None:
+    """Write the plots and tables into ``out``, appending each file to ``written`` once it is complete."""
     from actlab.plots_compare import error_bars_figure, loss_curves_figure
     from actlab.plotting import save
 
     out.mkdir(parents=True, exist_ok=True)
     summary = result.to_dict()
-    written = [save(loss_curves_figure(result), out / "loss_curves.png"),
-               save(error_bars_figure(result), out / "errors.png")]  # fmt: skip
+    written.append(save(loss_curves_figure(result), out / "loss_curves.png"))
+    written.append(save(error_bars_figure(result), out / "errors.png"))
     curves = {s.activation: s.curve.__dict__ for s in result.stats}
     (out / "results.json").write_text(json.dumps(plain({**summary, "curves": curves}), indent=2) + "\n")
     written.append(out / "results.json")
     written.append(_write_csv(out / "results.csv", summary["results"]))
     rows = [_run_row(r) for runs in result.runs.values() for r in runs]
     written.append(_write_csv(out / "runs.csv", rows))
-    return written
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -345,6 +349,7 @@ def sweep(
             plan = plan_missing(spec.configs(), None, fresh, label)
         _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
         return
+    prepare_store(db)
     with ResultStore(db) as store:
         store.reuse_any_device = reuse_any_device
         committed, reused = 0, 0

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import math
-import pickle
-import sys
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,9 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from actlab.cli import app
-from actlab.cli._common import JsonOpt, console, emit_json, output_file
+from actlab.cli._common import JsonOpt, console, emit_json, fail_after_output, output_file
 from actlab.cli._train_options import DeviceOpt
 from actlab.errors import ActlabError
+from actlab.outputs import write_or_explain
 
 if TYPE_CHECKING:
     from torch import nn
@@ -44,6 +40,14 @@ def diagnose(
     inputs: Annotated[
         Path | None, typer.Option(help="With --model: a .pt file holding an input tensor or (inputs, targets).")
     ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="With --model: seconds your code may run (loading, factory, passes) before it is stopped "
+            "(default 60).",
+            show_default=False,
+        ),
+    ] = None,
     samples: Annotated[int, typer.Option(help="For a run folder: inputs drawn from its training distribution.")] = 4096,
     batch_size: Annotated[int, typer.Option(help="Inputs per forward pass.")] = 256,
     seed: Annotated[int, typer.Option(help="Seed of the random inputs and of the gradient probe.")] = 0,
@@ -61,10 +65,14 @@ def diagnose(
     """Diagnose a network: dead, saturated and sparse units, gradient norms from input to output, collapse.
 
     Either a run saved by `actlab train` (over its training distribution, with its own loss), or your own
-    model with --model FILE.py:FACTORY and --input-shape or --inputs (gradients from a random probe).
+    model with --model FILE.py:FACTORY and --input-shape or --inputs (gradients from a random probe); your
+    model's code runs in a separate process, stopped after --timeout seconds, its printed output on stderr.
     """
     from actlab.device import resolve_device
     from actlab.diagnostics import diagnose as run_diagnose
+    from actlab.diagnostics.diagnose import check_batch_size
+    from actlab.diagnostics.limits import check_seed
+    from actlab.diagnostics.user_model import diagnose_user_model
     from actlab.diagnostics.verdicts import check_lang, labels
 
     check_lang(lang)
@@ -79,37 +87,38 @@ def diagnose(
         raise ActlabError("nothing to diagnose: give a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY")
     if run_dir is not None and model is not None:
         raise ActlabError("give either a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY, not both")
-    if seed < 0:
-        raise ActlabError(f"--seed {seed}: a seed must be >= 0 (as for actlab train)")
-    if batch_size < 1:
-        raise ActlabError(f"--batch-size {batch_size} must be at least 1")
+    check_seed(seed, "--seed ")
+    check_batch_size(batch_size, "--batch-size ")
     if run_dir is not None:
         if input_shape or inputs:
             raise ActlabError("--input-shape and --inputs go with --model; a run folder brings its own data")
         net, data, loss, what = _run(run_dir, samples, seed)
+        report = run_diagnose(net, data, batch_size=batch_size, lang=lang, backward=backward, loss=loss, seed=seed)
     else:
         assert model is not None
-        import torch
-
-        torch.manual_seed(seed)  # a factory that draws random weights draws the same ones on every run
-        net, what = load_factory(model)
-        net = net.to(target)  # diagnose() moves each batch to the model's device
-        data, loss = _user_inputs(input_shape, inputs, seed), None
-    report = run_diagnose(net, data, batch_size=batch_size, lang=lang, backward=backward, loss=loss, seed=seed)
+        shape = _ints("--input-shape", input_shape) if input_shape is not None else None
+        limit = {} if timeout is None else {"timeout": timeout}
+        report = diagnose_user_model(model, input_shape=shape, inputs=inputs, seed=seed, batch_size=batch_size,
+                                     backward=backward, lang=lang, device=target, **limit)  # fmt: skip
+        what = model
+    not_drawn = not_logged = ""
     if plot is not None:
         from actlab.diagnostics.plots import report_figure, save
 
-        save(report_figure(report, title=what), plot)
+        not_drawn = write_or_explain(lambda: save(report_figure(report, title=what), plot), plot)
     if tensorboard is not None:
         from actlab.diagnostics.tensorboard import write_report
 
-        write_report(report, tensorboard)
+        not_logged = write_or_explain(lambda: write_report(report, tensorboard), tensorboard)
+    problems, drawn = [not_drawn, not_logged], plot is not None and not not_drawn
     if as_json:
-        emit_json({"model": what, **report.to_dict(), "plot": str(plot) if plot else None})
+        emit_json({"model": what, **report.to_dict(), "plot": str(plot) if drawn else None})
+        fail_after_output(problems)
         return
     _render(report, what)
-    if plot is not None:
+    if drawn:
         console.print(escape(labels(lang)["plot"].format(path=plot)), highlight=False)
+    fail_after_output(problems)
 
 
 @app.command("born-dead")
@@ -147,101 +156,11 @@ def born_dead(
 # --- inputs ------------------------------------------------------------------------------------------
 
 
-def load_factory(spec: str) -> tuple[nn.Module, str]:
-    """``FILE.py:FACTORY`` -> the module the factory returns, and the spec as a label."""
-    from torch import nn
-
-    path_text, colon, name = spec.rpartition(":")
-    if not colon or not path_text or not name:
-        raise ActlabError(f"--model {spec!r}: write FILE.py:FACTORY, e.g. models.py:make_net")
-    path = Path(path_text)
-    if not path.is_file():
-        raise ActlabError(f"--model: no file {path}")
-    module_name = f"actlab_user_model_{abs(hash(path.resolve()))}"
-    try:
-        loader_spec = importlib.util.spec_from_file_location(module_name, path)
-        if loader_spec is None or loader_spec.loader is None:
-            raise ImportError("not a Python file")
-        module = importlib.util.module_from_spec(loader_spec)
-        sys.modules[module_name] = module
-        loader_spec.loader.exec_module(module)
-    except SystemExit as err:  # a script's sys.exit() must not end actlab silently
-        raise ActlabError(
-            f"--model: loading {path} called sys.exit({err.code!r}); a model file must define {name}() "
-            "without exiting (guard script code with if __name__ == '__main__':)"
-        ) from None
-    except Exception as err:  # the user's file may fail in any way; report it in one line
-        raise ActlabError(f"--model: cannot load {path}: {type(err).__name__}: {err}") from err
-    factory = getattr(module, name, None)
-    if not callable(factory):
-        found = sorted(k for k, v in vars(module).items() if callable(v) and not k.startswith("_"))
-        raise ActlabError(f"--model: {path} has no function {name!r} (it defines: {', '.join(found) or 'nothing'})")
-    try:
-        net = factory()
-    except SystemExit as err:
-        raise ActlabError(
-            f"--model: {name}() called sys.exit({err.code!r}) instead of returning a torch.nn.Module"
-        ) from None
-    except Exception as err:
-        raise ActlabError(f"--model: {name}() failed: {type(err).__name__}: {err}") from err
-    if not isinstance(net, nn.Module):
-        raise ActlabError(f"--model: {name}() returned {type(net).__name__}, not a torch.nn.Module")
-    return net, spec
-
-
-def _user_inputs(input_shape: str | None, inputs: Path | None, seed: int) -> Any:
-    import torch
-
-    from actlab.diagnostics.limits import check_values
-
-    if (input_shape is None) == (inputs is None):
-        raise ActlabError("with --model give either --input-shape (e.g. 64,3,32,32) or --inputs FILE.pt")
-    if input_shape is not None:
-        shape = _ints("--input-shape", input_shape)
-        check_values(f"--input-shape {input_shape}", math.prod(shape), "use a smaller shape")
-        return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
-    assert inputs is not None
-    if not inputs.is_file():
-        raise ActlabError(f"--inputs: no file {inputs}")
-    how = "save the inputs with torch.save(x, 'inputs.pt'), or inputs and targets with torch.save((x, y), 'inputs.pt')"
-    try:
-        loaded = torch.load(inputs, weights_only=True, map_location="cpu")
-    except (pickle.UnpicklingError, RuntimeError) as err:
-        if not _is_torch_zip(inputs) or "Weights only load failed" not in str(err):
-            raise ActlabError(f"--inputs: {inputs} is not a tensor file saved with torch.save: {how}") from err
-        raise ActlabError(
-            f"--inputs: {inputs} holds Python objects other than tensors, which are not loaded (they could run "
-            f"code): {how}"
-        ) from err
-    except Exception as err:  # KeyError, EOFError, UnicodeDecodeError, ...: the bytes are no torch.save output
-        raise ActlabError(f"--inputs: {inputs} is not a tensor file saved with torch.save: {how}") from err
-    if isinstance(loaded, tuple | list) and loaded and all(isinstance(t, torch.Tensor) for t in loaded):
-        lengths = [len(t) if t.dim() else None for t in loaded]
-        if None in lengths or len(set(lengths)) > 1:
-            raise ActlabError(
-                f"--inputs: the tensors in {inputs} have shapes {', '.join(str(tuple(t.shape)) for t in loaded)}; "
-                "inputs and targets need the same first dimension (one row per example)"
-            )
-        return torch.utils.data.TensorDataset(*loaded)
-    if not isinstance(loaded, torch.Tensor):
-        raise ActlabError(f"--inputs: {inputs} holds {type(loaded).__name__}; {how}")
-    return loaded
-
-
-def _is_torch_zip(path: Path) -> bool:
-    """The file is a torch.save archive: a zip with ``<name>/data.pkl`` inside."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return any(n.endswith("/data.pkl") for n in archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return False
-
-
 def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, str]:
     """The trained model of a run folder, ``samples`` inputs of its training distribution, and its loss."""
     import torch
 
-    from actlab.diagnostics.limits import check_values
+    from actlab.diagnostics.limits import MAX_INPUTS, check_values
     from actlab.rundir import load_run
     from actlab.training import loss_fn, make_task
 
@@ -252,6 +171,8 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
     x, y = task.sample(2, torch.Generator().manual_seed(seed), "train")  # the size of one example
     per_example = (x[0].numel() + y[0].numel()) if x.dim() and y.dim() else 2
     check_values(f"--samples {samples:,}", samples * per_example, "use fewer samples")
+    if samples > MAX_INPUTS:
+        raise ActlabError(f"--samples {samples:,} is more than the limit of {MAX_INPUTS:,} inputs")
     x, y = task.sample(samples, torch.Generator().manual_seed(seed), "train")
     dtype = next(run.model.parameters()).dtype  # a float64 run (a hand-built model) takes float64 inputs
     x, y = x.to(dtype), y.to(dtype) if y.is_floating_point() else y

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from torch import nn
 
 from actlab.callbacks import Callback
 from actlab.cli import app
-from actlab.cli._common import JsonOpt, console, emit_json, err_console, output_file
+from actlab.cli._common import JsonOpt, console, emit_json, err_console, fail_after_output, output_file
 from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
     ActivationOpt,
@@ -35,6 +36,7 @@ from actlab.cli._train_options import (
     hidden_widths,
 )
 from actlab.evaluation import evaluate, parse_inputs, predict
+from actlab.outputs import prepare_output_dir, write_or_explain
 from actlab.tasks import TASKS, Task
 
 PlotOpt = Annotated[
@@ -113,9 +115,12 @@ def train(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train a network on a task and print its metrics; --out saves config, weights, history and metrics."""
+    """Train a network on a task and print its metrics; --out saves config, weights, history and metrics.
+
+    A run that diverges (a loss, the final weights or predictions become NaN or infinite) is an error and
+    saves nothing; one that ends far worse than it started gets a warning."""
     from actlab.device import resolve_device
-    from actlab.rundir import save_run
+    from actlab.rundir import is_run, save_run
     from actlab.training import train as run_training
 
     config = config_from_options(
@@ -124,17 +129,23 @@ def train(
         range=train_range, extrap_range=extrap_range, noise=noise, integer=integer or None, seed=seed,
         target_loss=target_loss, track_every=track_every, device=resolve_device(device),
     )  # fmt: skip
+    if out is not None:
+        prepare_output_dir(out, replaceable=is_run, kind="an actlab run folder")
     if plot is not None:
         output_file(plot)
-    callbacks = [] if quiet else [ProgressBar(config.steps, f"{config.task} {config.activation}")]
-    result = run_training(config, callbacks)
-    if out is not None:
-        save_run(result, out)
-    if plot is not None:
-        _save_plot(plot, result.model, result.task)
+    bar = None if quiet else ProgressBar(config.steps, f"{config.task} {config.activation}")
+    try:
+        result = run_training(config, [bar] if bar else [])
+    finally:
+        if bar is not None:
+            bar.progress.stop()
+    not_saved = write_or_explain(lambda: save_run(result, out), out) if out else ""
+    not_drawn = write_or_explain(lambda: _save_plot(plot, result.model, result.task), plot) if plot else ""
+    saved, drawn = out is not None and not not_saved, plot is not None and not not_drawn
     summary = result.to_dict()
     if as_json:
-        emit_json({**summary, "run": str(out) if out else None, "plot": str(plot) if plot else None})
+        emit_json({**summary, "run": str(out) if saved else None, "plot": str(plot) if drawn else None})
+        fail_after_output([not_saved, not_drawn])
         return
     shown = {**result.metrics, "final_loss": result.final_loss, "steps": result.steps,
              "seconds": result.seconds, "steps/s": summary["steps_per_second"]}  # fmt: skip
@@ -143,10 +154,13 @@ def train(
                                  shown))  # fmt: skip
     if result.stopped_early:
         console.print(f"stopped early at step {result.steps}: loss <= {config.target_loss:g}")
-    if out is not None:
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    if saved:
         console.print(f"saved run to {out}  (try: actlab predict {out} 5 3)", highlight=False)
-    if plot is not None:
-        console.print(f"wrote {plot}")
+    if drawn:
+        console.print(f"wrote {plot}", highlight=False)
+    fail_after_output([not_saved, not_drawn])
 
 
 @app.command("predict", context_settings={"ignore_unknown_options": True})
@@ -189,8 +203,11 @@ def eval_cmd(
     run: RunArg,
     eval_range: Annotated[
         tuple[float, float] | None,
-        typer.Option("--range", metavar="LOW HIGH",
-                     help="Extrapolate on [LOW, HIGH] per input, the training box cut out (default: the run's)."),
+        typer.Option(
+            "--range",
+            metavar="LOW HIGH",
+            help="Extrapolate on [LOW, HIGH] per input, the training box cut out (default: the run's).",
+        ),
     ] = None,
     plot: PlotOpt = None,
     as_json: JsonOpt = False,
@@ -203,17 +220,19 @@ def eval_cmd(
     loaded = load_run(run)
     task = loaded.task if eval_range is None else loaded.task.with_options(extrap_range=eval_range)
     metrics = evaluate(loaded.model, task)
-    if plot is not None:
-        _save_plot(plot, loaded.model, task)
+    not_drawn = write_or_explain(lambda: _save_plot(plot, loaded.model, task), plot) if plot else ""
+    drawn = plot is not None and not not_drawn
     if as_json:
         emit_json({**metrics, "train_range": list(task.train_range), "extrap_range": list(task.extrap_range),
-                   "run": str(run), "plot": str(plot) if plot else None})  # fmt: skip
+                   "run": str(run), "plot": str(plot) if drawn else None})  # fmt: skip
+        fail_after_output([not_drawn])
         return
     (low, high), (elow, ehigh) = task.train_range, task.extrap_range
     console.print(_metrics_table(f"{run}: trained on [{low:g}, {high:g}], extrapolating on [{elow:g}, {ehigh:g}]",
                                  metrics))  # fmt: skip
-    if plot is not None:
-        console.print(f"wrote {plot}")
+    if drawn:
+        console.print(f"wrote {plot}", highlight=False)
+    fail_after_output([not_drawn])
 
 
 @app.command("tasks")
@@ -247,4 +266,3 @@ def _save_plot(path: Path, model: nn.Module, task: Task) -> None:
         save(decision_figure(model, task, x, y), path)
     else:
         save(extrapolation_figure({"network": model}, task), path)
-

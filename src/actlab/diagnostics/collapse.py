@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from actlab.diagnostics.limits import MAX_SEEDS, check_values
+from actlab.diagnostics.limits import MAX_SEEDS, check_depth, check_values, check_work
 from actlab.diagnostics.stats import OutputSpread, first_tensor
 from actlab.diagnostics.verdicts import Thresholds
 from actlab.errors import ActlabError
@@ -83,6 +83,7 @@ def born_dead_fraction(
 
     seed_list = _seed_list(seeds)
     check_network(width, depth, in_features=in_features, n_inputs=n_inputs)
+    check_born_dead_work([width], [depth], len(seed_list), in_features=in_features, n_inputs=n_inputs)
     collapsed = 0
     for seed in seed_list:
         net = MLP(in_features, [width] * depth, 1, activation, init=init, generator=torch.Generator().manual_seed(seed))
@@ -104,7 +105,18 @@ def born_dead_table(
     for w in widths:
         for d in depths:
             check_network(w, d, **sizes)
+    check_born_dead_work(widths, depths, len(seed_list), **sizes)
     return [born_dead_fraction(w, d, seed_list, **options) for w in widths for d in depths]
+
+
+def check_born_dead_work(
+    widths: Sequence[int], depths: Sequence[int], seeds: int, *, in_features: int = 2, n_inputs: int = 256
+) -> None:
+    """Refuse a born-dead table that would take many minutes (:func:`~actlab.diagnostics.limits.check_work`)."""
+    layers = seeds * len(widths) * sum(depths)
+    multiply_adds = seeds * n_inputs * sum(in_features * w + (d - 1) * w * w + w for w in widths for d in depths)
+    check_work(f"a born-dead table of {seeds:,} seeds per cell", layers, multiply_adds,
+               "use fewer seeds, or smaller widths and depths")  # fmt: skip
 
 
 def check_network(width: int, depth: int, *, in_features: int = 2, n_inputs: int = 256) -> None:
@@ -114,6 +126,7 @@ def check_network(width: int, depth: int, *, in_features: int = 2, n_inputs: int
             raise ActlabError(f"{name} must be at least 1, got {value}")
     if n_inputs < 2:
         raise ActlabError(f"n_inputs must be at least 2 to tell a constant output, got {n_inputs}")
+    check_depth("a born-dead network", depth)
     weights = in_features * width + (depth - 1) * width * width + width  # Linear weights, input to output
     biases = depth * width + 1
     signals = 2 * n_inputs * max(width, in_features)  # one layer's input and output at a time (no_grad)

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+from actlab.diagnostics.limits import MAX_INPUTS, check_seed
 from actlab.diagnostics.monitor import Monitor
 from actlab.diagnostics.report import Report
 from actlab.diagnostics.verdicts import check_lang
@@ -48,10 +49,8 @@ def diagnose(
     model without activations.
     """
     check_lang(lang)
-    if batch_size < 1:
-        raise ActlabError(f"batch_size={batch_size} must be at least 1")
-    if seed < 0:
-        raise ActlabError(f"seed={seed} must be >= 0")
+    check_batch_size(batch_size)
+    check_seed(seed)
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     training = {m: m.training for m in model.modules()}
     grads = {p: p.grad for p in model.parameters()}
@@ -87,6 +86,12 @@ def diagnose(
             "and no activation call (F.relu, torch.tanh, x.relu(), ...) ran in its forward"
         )
     return monitor.report(lang)
+
+
+def check_batch_size(batch_size: int, name: str = "batch_size=") -> None:
+    """Inputs per pass: at least 1, at most :data:`~actlab.diagnostics.limits.MAX_INPUTS`."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_INPUTS:
+        raise ActlabError(f"{name}{batch_size} must be between 1 and {MAX_INPUTS:,}")
 
 
 def is_out_of_memory(err: BaseException) -> bool:

@@ -23,17 +23,13 @@ def available() -> bool:
 
 def check_log_dir(log_dir: str | Path) -> Path:
     """Check, before any work, that TensorBoard can write to ``log_dir``: the package is installed and
-    ``log_dir`` is a folder or can become one (missing folders are created, an existing file is refused)."""
+    ``log_dir`` is a folder or can become one (:func:`actlab.outputs.prepare_output_dir`: missing parent
+    folders are created, an existing file or an unwritable place is refused)."""
     if not available():
         raise ActlabError("TensorBoard output needs the tensorboard package: pip install tensorboard")
-    path = Path(log_dir)
-    for part in (path, *path.parents):
-        if part.exists():
-            if not part.is_dir():
-                what = "is a file" if part == path else f"lies under {part}, which is a file"
-                raise ActlabError(f"cannot write TensorBoard logs to {path}: it {what}; give a new or existing folder")
-            break
-    return path
+    from actlab.outputs import prepare_output_dir
+
+    return prepare_output_dir(log_dir, what="TensorBoard logs")
 
 
 def summary_writer(log_dir: str | Path) -> Any:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from actlab.outputs import prepare_output_file
 from actlab.store import ResultStore, default_path
 from actlab.tour.config import TourConfig
 from actlab.tour.document import Document, document
@@ -60,8 +61,7 @@ def take_tour(
     check_lang(lang)
     if out is not None:
         check_out_dir(out)
-    store_path = db or default_path()
-    store_path.parent.mkdir(parents=True, exist_ok=True)
+    store_path = prepare_output_file(db or default_path(), what="the results database")
     with ResultStore(store_path) as store:
         result = run_tour(config, progress=progress, cache=store, fresh=fresh)
     paths = write_report(result, out, lang) if out is not None else {}

@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from actlab.errors import ActlabError
+from actlab.outputs import prepare_output_dir
 from actlab.tour.document import (
     Block,
     ClaimBlock,
@@ -187,11 +187,9 @@ def _umask() -> int:
 
 
 def check_out_dir(out_dir: Path) -> None:
-    """Raise :class:`ActlabError` unless a report can be written to ``out_dir`` (call it before any work)."""
-    if not out_dir.parent.is_dir():
-        raise ActlabError(f"cannot write the report to {out_dir}: folder {out_dir.parent} does not exist")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ActlabError(f"cannot write the report to {out_dir}: it is a file, not a folder")
+    """Raise :class:`ActlabError` unless a report can be written to ``out_dir`` (call it before any work);
+    missing parent folders are created (:func:`actlab.outputs.prepare_output_dir`)."""
+    prepare_output_dir(out_dir, what="the report")
 
 
 def write_report(result: TourResult, out_dir: Path, lang: str) -> dict[str, Path]:
