@@ -341,9 +341,16 @@ def test_bad_arguments_fail_in_one_line_before_any_measurement(
     db = str(tmp_path / "runs.db")
     for args, message in [
         (["--lang", "fr"], "actlab: error: unknown language 'fr': use one of en, zh\n"),
-        (["--out", str(tmp_path / "nope" / "report")], f"folder {tmp_path / 'nope'} does not exist"),
-        (["--out", __file__], "it is a file, not a folder"),
+        (["--out", "/proc/nope/report"], "cannot create folder /proc/nope"),
+        (["--out", __file__], "it is a file"),
     ]:
         result = cli("tour", "--db", db, *args)
         assert result.code == 2 and result.out == ""
         assert result.err.startswith("actlab: error: ") and message in result.err and result.err.count("\n") == 1
+
+
+def test_the_report_folder_s_missing_parents_are_created_before_any_work(tmp_path: Path) -> None:
+    from actlab.tour.report import check_out_dir
+
+    check_out_dir(tmp_path / "new" / "deeper" / "report")
+    assert (tmp_path / "new" / "deeper").is_dir() and not (tmp_path / "new" / "deeper" / "report").exists()
