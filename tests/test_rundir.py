@@ -346,3 +346,14 @@ def test_predict_eval_and_diagnose_accept_a_hand_built_run(cli, tmp_path: Path) 
     diagnosed = cli("diagnose", path, "--json")
     assert diagnosed.code == 0, diagnosed.err
     assert json.loads(diagnosed.out)["sites"][0]["units"] == 2
+
+
+def test_save_run_refuses_a_diverged_model(tmp_path: Path) -> None:
+    import math
+
+    from actlab.model import MLP
+
+    broken = MLP.from_weights([[[math.nan, 1.0]], [[1.0]]], activation="identity")
+    with pytest.raises(ActlabError, match=r"not saved to .*: the model diverged \(the final weights are not finite\)"):
+        save_run(broken, tmp_path / "broken", task="add")
+    assert list(tmp_path.iterdir()) == []

@@ -123,6 +123,8 @@ BAD = [
     ('{"type": "ask", "text": "5 * 3"}', "refused", "classifies points (a, b)"),
     ('{"type": "csv", "text": "1,2,7"}', "refused", "label 7 is not 0 or 1"),
     ("x" * (10 * 1024 * 1024), "too_big", "10,485,760 bytes refused"),
+    ('{"a":' * 10_000 + "1" + "}" * 10_000, "bad_json", "nested too deeply"),  # 60 KB, under the limit
+    ("[" * 30_000 + "]" * 30_000, "bad_json", "nested too deeply"),
 ]
 
 
@@ -229,6 +231,21 @@ def test_divergence_while_playing_stops_and_says_so(client: TestClient) -> None:
         assert until(ws, "status")["playing"] is False
         ws.send_json({"type": "ping", "id": 3})
         assert until(ws, "pong")["id"] == 3
+
+
+def test_a_diverged_network_is_not_exported(client: TestClient, tmp_path: Path) -> None:
+    with client.websocket_connect("/ws") as ws:
+        greet(ws)
+        ws.send_json({"type": "state", "state": {"data": "mul", "layers": [8] * 6, "act": ["relu"] * 6,
+                                                 "opt": "sgd", "lr": 10}})  # fmt: skip
+        until(ws, "status")
+        ws.send_json({"type": "step"})
+        assert "training diverged" in until(ws, "error")["message"]
+        ws.send_json({"type": "export"})
+        error = until(ws, "error")
+        assert error["code"] == "refused" and "the model diverged" in error["message"]
+        runs = tmp_path / "runs"
+        assert not runs.exists() or not any(runs.iterdir())
 
 
 def test_changes_while_playing_apply_live_or_rebuild(client: TestClient) -> None:

@@ -42,7 +42,7 @@ from actlab.model import MLP
 from actlab.modules import CatalogActivation, get
 from actlab.plain import plain
 from actlab.tasks import Task
-from actlab.training import TrainConfig, TrainResult, build_model, make_task
+from actlab.training import TrainConfig, TrainResult, build_model, final_divergence, make_task
 
 FORMAT = "actlab-run"
 VERSION = 1
@@ -118,6 +118,10 @@ def save_run(
                    "config": config.resolved()}  # fmt: skip
     else:
         raise ActlabError(f"save_run takes a TrainResult or an actlab.MLP, not {type(run).__name__}")
+    broken = final_divergence(model, metrics)
+    if broken is not None:  # a diverged model is never saved as a result
+        raise ActlabError(f"not saved to {target}: the model diverged ({broken}); train it again with a lower "
+                          f"learning rate")  # fmt: skip
     if target.exists() and not (target.is_dir() and (is_run(target) or not any(target.iterdir()))):
         raise ActlabError(f"{target} exists and is not an actlab run folder; choose another --out")
     try:

@@ -565,6 +565,12 @@ def train_group_on_device(
     results = []
     for i, model in enumerate(models):
         metrics = evaluate(model, task)
+        broken = None if failed[i] else final_divergence(model, metrics)  # the last update overflowed
+        if broken is not None:
+            error = divergence_error(lengths[i] + 1, math.nan, cfgs[i], broken)
+            if on_diverge == "raise":
+                raise error
+            failed[i] = error.step
         if failed[i]:
             metrics = dict.fromkeys(metrics, math.nan)
         metrics["dead_fraction"] = math.nan if failed[i] else dead_fraction(model, task)

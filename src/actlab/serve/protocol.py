@@ -94,6 +94,8 @@ def parse_message(raw: Any, max_bytes: int) -> Message:
         raise ProtocolError("too_big", f"message of {size:,} bytes refused: the limit is {max_bytes:,} bytes")
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:  # nesting deeper than the interpreter's stack, well within max_bytes
+        raise ProtocolError("bad_json", "malformed JSON: nested too deeply") from None
     except (json.JSONDecodeError, ValueError) as err:
         detail = f"{err.msg} at column {err.colno}" if isinstance(err, json.JSONDecodeError) else str(err)
         raise ProtocolError("bad_json", f"malformed JSON: {detail}") from None
