@@ -56,6 +56,7 @@ import torch
 from actlab.threads import torch_threads
 from actlab.training import TrainConfig, train
 from actlab.vectorized import default_workers, train_many
+from actlab.workers import run_side_by_side
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid", "identity")
 
@@ -325,9 +326,11 @@ def main() -> None:
     peak = matmul_gflops()
     cfgs = configs(32, args.steps, args.seeds, acts)
     wide = configs(128, args.steps, args.seeds, acts)
-    warm = cfgs[:: args.seeds][:2]  # first calls pay one-off allocation and dispatch costs; the factory starts
-    train_many(warm, workers=args.workers)
+    train_many(cfgs[:: args.seeds][:2], workers=args.workers)  # first calls pay one-off costs
     train(cfgs[0])
+    import bench_vectorized  # this script as a module, whose functions a worker can import by name
+
+    run_side_by_side([noop, bench_vectorized.noop])  # a worker has answered: the worker factory is running
     n = args.workers
     runs: dict[str, Callable[[], float]] = {
         "one_by_one_threads_1": lambda: one_by_one(cfgs, 1),
