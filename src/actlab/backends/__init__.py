@@ -45,7 +45,7 @@ def check_backend(backend: str, address: str | None = None) -> None:
 
 @contextmanager
 def open_executor(
-    backend: str = DEFAULT_BACKEND, *, workers: int | None = None, address: str | None = None
+    backend: str = DEFAULT_BACKEND, *, workers: int | None = None, address: str | None = None, device: str = "cpu"
 ) -> Iterator[Executor]:
     """The executor of ``backend``, closed on leaving (a Ray instance this process started is shut down).
 
@@ -55,6 +55,8 @@ def open_executor(
             :func:`actlab.vectorized.default_workers`), or 1 per Ray task (each task reserves as many CPUs).
         address: ``ray`` only: a cluster to join (``"auto"``: the one ``ray start`` started on this machine);
             default ``$RAY_ADDRESS``, else a Ray instance started here with this machine's cores.
+        device: where the runs train (their configs' ``device``); ``"cuda"`` with ``ray``: each task reserves
+            one GPU of its node, so that Ray lets it see that GPU.
     """
     check_backend(backend, address)
     if backend == "local":
@@ -65,5 +67,5 @@ def open_executor(
         return
     from actlab.backends.ray_executor import RayExecutor
 
-    with RayExecutor(address, workers=workers or 1) as ray_executor:
+    with RayExecutor(address, workers=workers or 1, gpus_per_task=1.0 if device == "cuda" else 0.0) as ray_executor:
         yield ray_executor

@@ -25,7 +25,6 @@ How it behaves:
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -35,7 +34,6 @@ from actlab.backends.ray_node import train_unit
 from actlab.backends.ray_probe import PROBE_TIMEOUT_S, check_nodes
 from actlab.errors import ActlabError
 from actlab.executor import Advance, RunOutcome, WorkUnit
-from actlab.vectorized import train_many
 
 MAX_RETRIES = 3  # attempts after the first for a task whose worker process died
 POLL_S = 0.25  # while units train, the progress board is read this often
@@ -54,15 +52,12 @@ class RayExecutor:
             workers: worker processes per task (:func:`actlab.train_many`'s ``workers``); each task
                 reserves this many CPUs.
             gpus_per_task: GPUs each task reserves; a task given one trains on ``"cuda"``, else on the
-                CPU. Needs a trainer that takes a device (:func:`actlab.train_many`'s ``device``).
+                CPU (:func:`actlab.train_many`'s ``device``).
             max_retries: attempts after the first for a task whose worker process died.
             probe_timeout: seconds each node has to answer the probe.
         """
         if workers < 1:
             raise ActlabError(f"workers must be at least 1, got {workers}")
-        if gpus_per_task > 0 and "device" not in inspect.signature(train_many).parameters:
-            raise ActlabError("gpus_per_task needs a trainer that trains on a device; this actlab's train_many "
-                              "trains on the CPU only: leave gpus_per_task at 0")  # fmt: skip
         self.address = address
         self.workers = workers
         self.gpus_per_task = gpus_per_task

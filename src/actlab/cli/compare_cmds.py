@@ -171,7 +171,7 @@ def compare(
         before = store.count()
         try:
             with (
-                open_executor(backend, workers=workers, address=address) as executor,
+                open_executor(backend, workers=workers, address=address, device=config.device) as executor,
                 model_step_bar(f"compare {config.task}", quiet) as update,
             ):
                 result = run_compare(config.task, names, seeds, config, target_loss=reach, store=store, fresh=fresh,
@@ -374,7 +374,8 @@ def sweep(
                         committed += len(outcomes)
 
                     update(0, plan.model_steps)
-                    with open_executor(backend, workers=workers, address=address) as executor:
+                    device_used = _sweep_device(spec)
+                    with open_executor(backend, workers=workers, address=address, device=device_used) as executor:
                         run_missing(plan, store, executor, advance, on_unit)
         except KeyboardInterrupt:
             stored = reused + committed
@@ -382,6 +383,11 @@ def sweep(
                          f"({committed:,} trained just now)")  # fmt: skip
         path = store.path
     _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
+
+
+def _sweep_device(spec: Any) -> str:
+    """Where a sweep's runs train: ``cuda`` when any of its configs asks for the GPU."""
+    return "cuda" if any(getattr(c, "device", "cpu") == "cuda" for c in spec.configs()) else "cpu"
 
 
 def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_run: bool, as_json: bool) -> None:
