@@ -119,8 +119,8 @@ def test_runs_plot_writes_the_figure_of_a_label(cli, tmp_path: Path) -> None:  #
                                                       "list` shows the stored runs and their labels"),
         (("--metric", "speed", "--out", "{tmp}/a.png"), "no run has a value for metric 'speed'; choose one of "
                                                         "interp_mae"),
-        (("--out", "{tmp}/a.txt"), "cannot write {tmp}/a.txt: use a file name ending in .png, .svg, .pdf"),
-        (("--out", "{tmp}/no/a.png"), "cannot write {tmp}/no/a.png: folder {tmp}/no does not exist"),
+        (("--out", "{tmp}/a.txt"), "cannot write to {tmp}/a.txt: use a file name ending in .png, .svg or .pdf"),
+        (("--out", "/proc/nope/a.png"), "cannot write to /proc/nope/a.png: cannot create folder /proc/nope"),
     ],
 )  # fmt: skip
 def test_runs_plot_bad_requests_are_one_line(cli, tmp_path: Path, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -129,3 +129,13 @@ def test_runs_plot_bad_requests_are_one_line(cli, tmp_path: Path, args: tuple[st
     done = cli("runs", "plot", "--db", str(tmp_path / "runs.db"), *(a.format(tmp=tmp_path) for a in args))
     assert done.code == 2 and done.err.startswith("actlab: error: " + message.format(tmp=tmp_path))
     assert done.err.count("\n") == 1 and not list(tmp_path.glob("a.*"))
+
+
+def test_runs_plot_creates_missing_folders(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with ResultStore(tmp_path / "runs.db") as store:
+        for seed in range(2):
+            store.put(TrainConfig(seed=seed), {"interp_mae": 0.1 * (seed + 1)}, [1.0], "mine")
+    out = tmp_path / "new" / "deeper" / "a.png"
+    done = cli("runs", "plot", "--db", str(tmp_path / "runs.db"), "--out", str(out))
+    assert done.code == 0, done.err
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

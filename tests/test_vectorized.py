@@ -144,7 +144,7 @@ def test_one_intra_op_thread_while_training_and_the_count_restored_after_even_on
             train_many([config], [spy], workers=workers)
             assert spy.seen == {inside} and torch.get_num_threads() == 3
         with pytest.raises(ActlabError):
-            train_many([TrainConfig(optimizer="sgd", lr=1e38, hidden=[8], steps=5, batch_size=16)])
+            train_many([TrainConfig(optimizer="sgd", lr=1e30, hidden=[8], steps=5, batch_size=16)])
         assert torch.get_num_threads() == 3
     finally:
         torch.set_num_threads(before)
@@ -191,9 +191,9 @@ def diverged_at(error: ActlabError) -> int:
 def test_worker_processes_raise_the_earliest_divergence_like_train() -> None:
     good = [TrainConfig(optimizer="sgd", lr=1e-3, seed=s, hidden=[8], steps=50, batch_size=16) for s in (1, 2)]
     late = TrainConfig(optimizer="sgd", lr=5.0, seed=0, hidden=[8], steps=50, batch_size=16, activation="relu")
-    # lr 1e38: step 1's update sends every parameter with a gradient to about ±1e38·g or ±inf, so step 2's
-    # loss overflows float32 (max 3.4e38). This network sorts last (silu) yet diverges first.
-    early = TrainConfig(optimizer="sgd", lr=1e38, seed=0, hidden=[8], steps=50, batch_size=16, activation="silu")
+    # lr 1e30 (the largest lr TrainConfig accepts): step 1's update sends every parameter with a gradient to
+    # about ±1e30·g, so step 2's output is of order 1e30 and its squared error overflows float32 (max 3.4e38). This network sorts last (silu) yet diverges first.
+    early = TrainConfig(optimizer="sgd", lr=1e30, seed=0, hidden=[8], steps=50, batch_size=16, activation="silu")
     errors = []
     for config in (late, early):
         with pytest.raises(ActlabError) as err:
