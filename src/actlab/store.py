@@ -36,6 +36,7 @@ import os
 import shlex
 import sqlite3
 import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -376,9 +377,23 @@ class ResultStore:
             finally:
                 check.close()
         self._db = self._connect(writable=True)
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._switch_to_wal()
         self._db.execute("PRAGMA synchronous = NORMAL")  # in WAL mode: durable across a killed process
         self._create_or_migrate()
+
+    def _switch_to_wal(self) -> None:
+        """``PRAGMA journal_mode = WAL``, retried while another process holds the file: two openers of a new
+        store that switch at the same moment deadlock (each holds a shared lock and wants an exclusive one),
+        and SQLite then answers "database is locked" at once instead of calling the busy handler."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _create_or_migrate(self) -> None:
         """Bring the schema to :data:`SCHEMA_VERSION` in one transaction. Its version is read inside the
