@@ -184,9 +184,7 @@ def test_run_folder_errors_are_one_line(cli, run_folder: Path, tmp_path: Path) -
         assert one_line_error(r) == (
             f"cannot write TensorBoard logs to {afile}: it is a file; give a new or existing folder"
         )
-    assert one_line_error(cli("diagnose", str(run_folder), "--seed", "-1")) == (
-        "--seed -1 must be >= 0 (a seed)"
-    )
+    assert one_line_error(cli("diagnose", str(run_folder), "--seed", "-1")) == "--seed -1 must be >= 0 (a seed)"
     assert one_line_error(cli("diagnose", str(run_folder), "--batch-size", "111111111111111111111111111111")) == (
         "--batch-size 111111111111111111111111111111 must be between 1 and 100,000"
     )

@@ -475,25 +475,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     before = Path.cwd()
     os.chdir(tmp)  # the default ./actlab-runs/ lands here
     try:
-        outcome = run(
-            [
-                "compare",
-                "-a",
-                "relu,tanh",
-                "--seeds",
-                "2",
-                "--steps",
-                "3",
-                "--hidden",
-                "4",
-                "--workers",
-                "1",
-                "--db",
-                paths["db"],
-                "-q",
-                "--json",
-            ]
-        )
+        stored = f"compare -a relu,tanh --seeds 2 --steps 3 --hidden 4 --workers 1 --db {paths['db']} -q --json"
+        outcome = run(stored.split())  # the runs that `runs list/show/export/gc` look at
         assert outcome.code == 0, outcome
         yield paths
     finally:
