@@ -192,7 +192,8 @@ def test_worker_processes_raise_the_earliest_divergence_like_train() -> None:
     good = [TrainConfig(optimizer="sgd", lr=1e-3, seed=s, hidden=[8], steps=50, batch_size=16) for s in (1, 2)]
     late = TrainConfig(optimizer="sgd", lr=5.0, seed=0, hidden=[8], steps=50, batch_size=16, activation="relu")
     # lr 1e30 (the largest lr TrainConfig accepts): step 1's update sends every parameter with a gradient to
-    # about ±1e30·g, so step 2's output is of order 1e30 and its squared error overflows float32 (max 3.4e38). This network sorts last (silu) yet diverges first.
+    # about ±1e30·g, so step 2's output is of order 1e30 and its squared error overflows float32 (max 3.4e38).
+    # This network sorts last (silu) yet diverges first.
     early = TrainConfig(optimizer="sgd", lr=1e30, seed=0, hidden=[8], steps=50, batch_size=16, activation="silu")
     errors = []
     for config in (late, early):
