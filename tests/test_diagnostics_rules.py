@@ -49,7 +49,11 @@ ONCE = (TOP + SECOND) / 2  # a + b is above this on one probe input only
 NEVER = 1000.0  # a + b never reaches this
 
 
-@pytest.mark.parametrize("threshold, fires, dead", [(ONCE, 1, False), (NEVER, 0, True), (SECOND - 1e-3, 2, False)])
+@pytest.mark.parametrize(
+    "threshold, fires, dead",
+    [(ONCE, 1, False), (NEVER, 0, True), (SECOND - 1e-3, 2, False)],
+    ids=["fires-once", "never-fires", "fires-twice"],
+)
 def test_a_relu_unit_is_dead_only_if_it_never_fires(threshold: float, fires: int, dead: bool) -> None:
     model = network([(threshold, 1.0)], "relu")
     assert firing_inputs(model, 0) == fires  # the construction: exactly this many of the 2,000
@@ -74,7 +78,7 @@ def test_a_unit_firing_only_where_a_plus_b_exceeds_19_is_alive_and_its_dead_neig
 SCALE = 1000.0 / (TOP - SECOND)
 
 
-@pytest.mark.parametrize("threshold, dead", [(ONCE, False), (NEVER, True)])
+@pytest.mark.parametrize("threshold, dead", [(ONCE, False), (NEVER, True)], ids=["fires-once", "never-fires"])
 def test_a_saturating_unit_is_dead_only_where_output_and_slope_are_0_on_every_input(
     threshold: float, dead: bool
 ) -> None:

@@ -178,7 +178,8 @@ class _Child(Generic[T]):
         while self.value is self.EMPTY and self._next():
             kind, payload = self._message
             if kind == "ready" and not self.begun:
-                self.connection.send_bytes(pickle.dumps("go"))
+                with contextlib.suppress(OSError):  # a worker gone meanwhile is reported by its end below
+                    self.connection.send_bytes(pickle.dumps("go"))
                 self.begun = True
             elif kind == "progress":
                 report(payload)
