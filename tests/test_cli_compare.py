@@ -16,6 +16,7 @@ import pytest
 
 from actlab.cli._common import console
 from actlab.cli.compare_cmds import _g
+from cli_checks import count_runs, one_line_error
 from conftest import QUICK
 
 SMALL = ["--hidden", "8", "--steps", "30", "--batch-size", "16"]
@@ -24,12 +25,6 @@ SMALL = ["--hidden", "8", "--steps", "30", "--batch-size", "16"]
 @pytest.fixture(autouse=True)
 def no_env_db(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ACTLAB_DB", raising=False)
-
-
-def one_line_error(result, fragment: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.code == 2, (result.out, result.err)
-    assert result.err.count("\n") == 1 and result.err.startswith("actlab: error: "), result.err
-    assert fragment in result.err
 
 
 def test_compare_json_and_files(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -298,16 +293,6 @@ def test_compare_interrupted_says_what_is_kept(cli, tmp_path: Path, monkeypatch:
     assert stopped.code == 130
     assert stopped.err == (f"actlab: error: interrupted; 4 new runs stored in {db} before it; rerun the same "
                            "command to resume (stored runs are reused)\n")  # fmt: skip
-
-
-def count_runs(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
-    except sqlite3.OperationalError:  # the schema is being created
-        return 0
 
 
 def test_sweep_killed_with_sigkill_resumes_with_every_run_once(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from actlab.store import ResultStore, config_hash, device_twins
 from actlab.tour.config import TourConfig
 from actlab.training import TrainConfig, _device_batches, make_task, train
 from actlab.vectorized import RTOL, SYNC_EVERY, device_batches, train_group_on_device, train_many
+from cli_checks import one_line_error
 
 SMALL = ["--hidden", "8", "--steps", "30", "--batch-size", "16"]
 
@@ -32,12 +33,6 @@ def no_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def no_env_db(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ACTLAB_DB", raising=False)
-
-
-def one_line_error(result, fragment: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.code == 2, (result.out, result.err)
-    assert result.err.count("\n") == 1 and result.err.startswith("actlab: error: "), result.err
-    assert fragment in result.err, result.err
 
 
 # --- names ------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from actlab.executor import plan_missing, run_missing
 from actlab.store import ResultStore
 from actlab.sweep import load
 from actlab.training import TrainConfig
+from cli_checks import count_runs
 
 ray = pytest.importorskip("ray", reason="the Ray backend's tests need Ray: pip install 'actlab[ray]'")
 
@@ -180,16 +181,6 @@ def stored_locally(configs: list[TrainConfig], db: Path) -> dict[str, tuple[Any,
     with ResultStore(db) as store:
         run_missing(plan_missing(configs, store), store)
     return stored(db)
-
-
-def count_runs(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
-    except sqlite3.OperationalError:  # the schema is being created
-        return 0
 
 
 def test_a_driver_killed_with_sigkill_resumes_with_every_run_once(cli, cluster: Cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

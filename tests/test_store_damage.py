@@ -14,6 +14,7 @@ import pytest
 
 from actlab.errors import ActlabError
 from actlab.store import ResultStore, config_hash
+from cli_checks import one_line_error as one_line
 
 RELU = {"task": "add", "activation": "relu", "seed": 0, "hidden": [8]}
 SMALL = ["--hidden", "8", "--steps", "30", "--batch-size", "16"]
@@ -35,9 +36,7 @@ def digest(path: Path) -> str:
 
 
 def one_line_error(result, fragment: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.code == 2, (result.out, result.err)
-    assert result.err.count("\n") == 1 and result.err.startswith("actlab: error: "), result.err
-    assert fragment in result.err
+    one_line(result, fragment)
     assert result.out == ""
 
 
