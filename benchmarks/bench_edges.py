@@ -1,10 +1,10 @@
 """What keeping the limits at ±inf costs on ordinary inputs: each repaired module against PyTorch's bare kernel.
 
 ``actlab.get("gelu")`` (and silu, mish, hardswish, softsign) runs PyTorch's fused kernel, then sums its output
-to see whether a NaN or an infinity needs repair (see ``actlab.modules``). On ordinary inputs the sum is the
+to see whether a NaN or an infinity needs repair (see ``actlab.catalog.modules``). On ordinary inputs the sum is the
 whole extra cost. Three ways are timed in the same run, one CPU thread by its own CPU clock, in interleaved
-rounds (``actlab.speed``): PyTorch's bare kernel (``F.gelu(x)``), the module with its check switched off (what
-the module did before: the kernel behind ``nn.Module``'s call) and the module. Figures are medians of the
+rounds (``actlab.experiments.speed``): PyTorch's bare kernel (``F.gelu(x)``), the module with its check switched
+off (what the module did before: the kernel behind ``nn.Module``'s call) and the module. Figures are medians of the
 per-round ratios with their 95 % intervals: the module over the module without the check (the price of the
 limits) and over the bare kernel. Inputs: standard normal x 3, at 8,192 elements (a hidden layer of 32 units
 for a batch of 256, as ``actlab.train`` runs it), 131,072 (a chunk of 16 such networks in ``train_many``) and
@@ -29,10 +29,10 @@ from collections.abc import Callable, Iterator
 import torch
 
 import actlab
-from actlab.catalog import lookup, resolved
-from actlab.modules import CatalogActivation
-from actlab.speed import CLOCKS, Ratio, SpeedConfig, Timing, measure_rounds
-from actlab.training import TrainConfig
+from actlab.catalog.entries import lookup, resolved
+from actlab.catalog.modules import CatalogActivation
+from actlab.experiments.speed import CLOCKS, Ratio, SpeedConfig, Timing, measure_rounds
+from actlab.training.config import TrainConfig
 
 REPAIRED = [name for name in ("gelu", "silu", "mish", "hardswish", "softsign") if lookup(name).repair_edges]
 
@@ -86,13 +86,18 @@ def main() -> None:
                 bare = _ratio(timings, f"{name} module {part}", f"{name} kernel {part}")
                 kernel_us = timings[f"{name} kernel {part}"].median * 1e6
                 report.setdefault(str(size), {})[f"{name} {part}"] = {
-                    "module_over_unchecked": check.median, "unchecked_interval": [check.low, check.high],
-                    "module_over_kernel": bare.median, "kernel_interval": [bare.low, bare.high],
-                    "kernel_us": kernel_us, "rounds": len(timings[f"{name} kernel {part}"].rounds),
-                }  # fmt: skip
+                    "module_over_unchecked": check.median,
+                    "unchecked_interval": [check.low, check.high],
+                    "module_over_kernel": bare.median,
+                    "kernel_interval": [bare.low, bare.high],
+                    "kernel_us": kernel_us,
+                    "rounds": len(timings[f"{name} kernel {part}"].rounds),
+                }
                 if not args.json:
-                    print(f"  {size:>9,}  {name:9s} {part:8s} {_text(check):>24s} {_text(bare):>24s}   "
-                          f"{kernel_us:9.1f} us")  # fmt: skip
+                    print(
+                        f"  {size:>9,}  {name:9s} {part:8s} {_text(check):>24s} {_text(bare):>24s}   "
+                        f"{kernel_us:9.1f} us"
+                    )
     steps, rounds = (200, 3) if args.quick else (1500, 7)
     trained = training_ratios(steps, rounds)
     report["training"] = {k: {"ratio": r.median, "low": r.low, "high": r.high} for k, r in trained.items()}  # type: ignore[assignment]

@@ -108,8 +108,10 @@ def main() -> None:
     }
     for mode in modes:
         extra = 100 * (best[mode] / best["bare"] - 1)
-        print(f"{mode:<12} {1000 * best[mode] / steps:7.3f} ms/step   {best[mode] / best['bare']:.3f}× bare "
-              f"({extra:+.1f} %)")  # fmt: skip
+        print(
+            f"{mode:<12} {1000 * best[mode] / steps:7.3f} ms/step   {best[mode] / best['bare']:.3f}× bare "
+            f"({extra:+.1f} %)"
+        )
     print(f"counter memory: {small:,} bytes after 1,000 inputs, {large:,} bytes after 100,000")
     print(json.dumps(result))
 

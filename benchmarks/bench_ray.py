@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from actlab.backends.ray_executor import RayExecutor
-from actlab.executor import LocalExecutor, plan_missing, plan_units, run_missing
-from actlab.store import ResultStore
-from actlab.sweep import parse
-from actlab.vectorized import default_workers
+from actlab.experiments.executor import LocalExecutor, plan_missing, plan_units, run_missing
+from actlab.experiments.store import ResultStore
+from actlab.experiments.sweep import parse
+from actlab.fast.vectorized import default_workers
 
 SWEEP = """\
 label = "bench-ray"
@@ -62,8 +62,7 @@ def main() -> None:
     spec = parse(text)
     units = plan_missing(spec.configs(), None).units
     workers = default_workers()
-    print(f"sweep: {spec.size:,} runs in {len(units)} units, hidden [4] or [8], {args.steps} steps; "
-          f"{workers} cores")  # fmt: skip
+    print(f"sweep: {spec.size:,} runs in {len(units)} units, hidden [4] or [8], {args.steps} steps; {workers} cores")
 
     with tempfile.TemporaryDirectory() as tmp:
         local_s = sweep(LocalExecutor(workers), Path(tmp) / "local.db", text)
@@ -76,8 +75,9 @@ def main() -> None:
             same = stored(Path(tmp) / "local.db") == stored(Path(tmp) / "ray.db") == stored(Path(tmp) / "ray-warm.db")
             local_again_s = sweep(LocalExecutor(workers), Path(tmp) / "local-again.db", text)  # the order's share
 
-            tiny = plan_units([dataclasses.replace(c, steps=1) for c in itertools.islice(spec.configs(), tasks)],
-                              max_unit=1)  # fmt: skip
+            tiny = plan_units(
+                [dataclasses.replace(c, steps=1) for c in itertools.islice(spec.configs(), tasks)], max_unit=1
+            )
             start = time.perf_counter()
             list(LocalExecutor(1).run(tiny))
             local_task_ms = (time.perf_counter() - start) / len(tiny) * 1e3
@@ -86,14 +86,20 @@ def main() -> None:
             ray_task_ms = (time.perf_counter() - start) / len(tiny) * 1e3
             empty_ms = empty_tasks(tasks)
 
-    print(f"local backend ({workers} worker processes per unit)  {local_s:7.2f} s   before Ray's runs, "
-          f"{local_again_s:.2f} s after them; the ratios use the faster")  # fmt: skip
+    print(
+        f"local backend ({workers} worker processes per unit)  {local_s:7.2f} s   before Ray's runs, "
+        f"{local_again_s:.2f} s after them; the ratios use the faster"
+    )
     local_s = min(local_s, local_again_s)
     print(f"ray backend, start-up (init + probe)     {startup_s:7.2f} s")
-    print(f"ray backend, first sweep                 {ray_s:7.2f} s   {ray_s / local_s:.2f}x the local backend "
-          f"({(ray_s + startup_s) / local_s:.2f}x with the start-up)")  # fmt: skip
-    print(f"ray backend, same sweep again            {warm_s:7.2f} s   {warm_s / local_s:.2f}x the local backend "
-          f"(workers warm)")  # fmt: skip
+    print(
+        f"ray backend, first sweep                 {ray_s:7.2f} s   {ray_s / local_s:.2f}x the local backend "
+        f"({(ray_s + startup_s) / local_s:.2f}x with the start-up)"
+    )
+    print(
+        f"ray backend, same sweep again            {warm_s:7.2f} s   {warm_s / local_s:.2f}x the local backend "
+        f"(workers warm)"
+    )
     print(f"same results (metrics but time, loss curves): {same}")
     print(f"per task, {len(tiny)} units of one network and one step (ray: tasks run {workers} at a time):")
     print(f"  local backend   {local_task_ms:7.2f} ms per unit")

@@ -35,8 +35,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-WIDE = {"data": "spiral", "feat": ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"], "layers": [8] * 6,
-        "act": ["tanh"] * 6}  # fmt: skip
+WIDE = {
+    "data": "spiral",
+    "feat": ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"],
+    "layers": [8] * 6,
+    "act": ["tanh"] * 6,
+}
 HASH = "#data=spiral&feat=x1,x2,x1sq,x2sq,x1x2,sinx1,sinx2&layers=8,8,8,8,8,8&act=tanh,tanh,tanh,tanh,tanh,tanh"
 TARGET_UPS = 30.0
 TARGET_LAG_MS = 100.0
@@ -81,8 +85,12 @@ def server() -> Iterator[str]:
     """``actlab serve --port 0`` in a subprocess; its address."""
     with TemporaryDirectory() as runs:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-        process = subprocess.Popen([sys.executable, "-m", "actlab", "serve", "--port", "0", "--out", runs],
-                                   stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-m", "actlab", "serve", "--port", "0", "--out", runs],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         try:
             assert process.stdout is not None
             match = re.search(r"(http://127\.0\.0\.1:\d+/)", process.stdout.readline())
@@ -118,8 +126,9 @@ async def protocol_page(url: str, seconds: float, seed: int = 0, ping_every: flo
                 await ws.send(json.dumps({"type": "ping", "id": len(pings) - 1}))
                 next_ping += ping_every
             try:
-                message = await asyncio.wait_for(ws.recv(), timeout=max(0.01, next_ping - time.monotonic())
-                                                 if ping_every else seconds)  # fmt: skip
+                message = await asyncio.wait_for(
+                    ws.recv(), timeout=max(0.01, next_ping - time.monotonic()) if ping_every else seconds
+                )
             except asyncio.TimeoutError:
                 continue
             if isinstance(message, bytes):
@@ -141,9 +150,16 @@ def browser(url: str, seconds: float) -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])  # fmt: skip
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         page = chromium.new_page(viewport={"width": 1400, "height": 900})
         page.goto(url + HASH)
         ready = "window.playground?.state?.layers.length === 6 && window.playground.framesDrawn > 0"
@@ -167,19 +183,25 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
     seconds = 3.0 if args.quick else args.seconds
-    print(f"6x8 tanh network, 7 features, spiral, 49 heatmaps of 50x50 per update; {seconds:g} s per measurement;"
-          f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"6x8 tanh network, 7 features, spiral, 49 heatmaps of 50x50 per update; {seconds:g} s per measurement;"
+        f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     base, frame_ms = in_process(seconds)
     print(f"in-process (Session.advance)  {base:6.1f} updates/s   <- baseline   (one frame: {frame_ms:.1f} ms of CPU)")
     with server() as url:
         one = asyncio.run(protocol_page(url, seconds))
-        print(f"protocol, 1 page              {one['ups']:6.1f} updates/s   {one['ups'] / base:4.2f}x baseline   "
-              f"{one['ups'] / TARGET_UPS:4.2f}x target   {lag_text(one['lags'])}")  # fmt: skip
+        print(
+            f"protocol, 1 page              {one['ups']:6.1f} updates/s   {one['ups'] / base:4.2f}x baseline   "
+            f"{one['ups'] / TARGET_UPS:4.2f}x target   {lag_text(one['lags'])}"
+        )
         if not args.no_browser and Path(CHROMIUM).exists():
             page = browser(url, seconds)
-            print(f"browser, 1 page               {page['ups']:6.1f} updates/s   {page['ups'] / base:4.2f}x baseline   "
-                  f"{page['ups'] / TARGET_UPS:4.2f}x target   {lag_text(page['lags'])}   "
-                  f"(drawing a frame: {percentile(page['draw'], 0.5):.1f} ms of script)")  # fmt: skip
+            print(
+                f"browser, 1 page               {page['ups']:6.1f} updates/s   {page['ups'] / base:4.2f}x baseline   "
+                f"{page['ups'] / TARGET_UPS:4.2f}x target   {lag_text(page['lags'])}   "
+                f"(drawing a frame: {percentile(page['draw'], 0.5):.1f} ms of script)"
+            )
 
         async def many() -> list[dict]:
             return await asyncio.gather(*(protocol_page(url, seconds, i, ping_every=0.5) for i in range(args.pages)))
@@ -188,10 +210,12 @@ def main() -> None:
         ups = [r["ups"] for r in results]
         rtts = [x for r in results for x in r["rtts"]]
         unanswered = sum(r["unanswered"] for r in results)
-        print(f"protocol, {args.pages} pages at once      {statistics.fmean(ups):6.1f} updates/s per page "
-              f"(min {min(ups):.1f}, total {sum(ups):.0f});  ping round trip p50 {percentile(rtts, 0.5):.0f} ms  "
-              f"p95 {percentile(rtts, 0.95):.0f} ms  max {max(rtts):.0f} ms;  unanswered "
-              f"{unanswered} of {len(rtts) + unanswered}")  # fmt: skip
+        print(
+            f"protocol, {args.pages} pages at once      {statistics.fmean(ups):6.1f} updates/s per page "
+            f"(min {min(ups):.1f}, total {sum(ups):.0f});  ping round trip p50 {percentile(rtts, 0.5):.0f} ms  "
+            f"p95 {percentile(rtts, 0.95):.0f} ms  max {max(rtts):.0f} ms;  unanswered "
+            f"{unanswered} of {len(rtts) + unanswered}"
+        )
 
 
 if __name__ == "__main__":

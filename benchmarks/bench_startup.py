@@ -8,8 +8,8 @@ the baseline's median of the same run.
 Part 2, a profile: ``actlab compare --task add`` with 8 activations x 16 seeds on one worker, ``--json``, in a
 fresh process under cProfile. Each function's own time is put in a phase by where the function lives: imports
 (the import machinery and module bodies), training (actlab's trainer, its workers and models), statistics
-(``actlab.stats`` and the summaries of ``actlab.comparison``), store (``actlab.store`` and sqlite3), plotting
-(matplotlib and actlab's plots), the CLI (typer, rich, ``actlab.cli``); the time of a function that belongs to
+(``actlab.experiments.stats`` and the summaries of ``actlab.experiments.compare``), store
+(``actlab.experiments.store`` and sqlite3), plotting (matplotlib and actlab's plots), the CLI (typer, rich, ``actlab.cli``); the time of a function that belongs to
 none (PyTorch's kernels, builtins, the standard library) goes to its callers' phases, in proportion to the
 time each call site spent in it.
 
@@ -85,8 +85,20 @@ profile.dump_stats(sys.argv[1])
 
 
 def _compare_args(seeds: int, steps: int | None, folder: Path, name: str) -> list[str]:
-    args = ["compare", "--task", "add", "--activations", ACTIVATIONS, "--seeds", str(seeds), "--workers", "1",
-            "--db", str(folder / f"{name}.db"), "--json"]  # fmt: skip
+    args = [
+        "compare",
+        "--task",
+        "add",
+        "--activations",
+        ACTIVATIONS,
+        "--seeds",
+        str(seeds),
+        "--workers",
+        "1",
+        "--db",
+        str(folder / f"{name}.db"),
+        "--json",
+    ]
     return args + (["--steps", str(steps)] if steps else [])
 
 
@@ -118,8 +130,21 @@ def _own_phase(file: str, name: str) -> str | None:
         return "store"
     if "matplotlib" in path or "/actlab/plot" in path:
         return "plotting"
-    trainer = ("vectorized", "stacked", "stacked_optim", "workers", "training", "tasks", "model", "init",
-               "evaluation", "executor", "modules", "functional", "catalog")  # fmt: skip
+    trainer = (
+        "vectorized",
+        "stacked",
+        "stacked_optim",
+        "workers",
+        "training",
+        "tasks",
+        "model",
+        "init",
+        "evaluation",
+        "executor",
+        "modules",
+        "functional",
+        "catalog",
+    )
     if any(f"/actlab/{module}.py" in path for module in trainer):
         return "training"
     if "/typer/" in path or "/click/" in path or "/rich/" in path or "/actlab/cli/" in path:
@@ -198,11 +223,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         counted = sum(by_phase.values())
         quantiles = calls(stats, "t_quantile", "actlab/stats.py")
         betas = calls(stats, "incomplete_beta", "actlab/stats.py")
-        report.update(compare_seconds=plain, profiled_seconds=wall, compare_phases=by_phase, t_quantile_calls=quantiles,
-                      incomplete_beta_calls=betas)  # fmt: skip
+        report.update(
+            compare_seconds=plain,
+            profiled_seconds=wall,
+            compare_phases=by_phase,
+            t_quantile_calls=quantiles,
+            incomplete_beta_calls=betas,
+        )
         if not args.json:
-            print(f"\nactlab compare --task add, 8 activations x {seeds} seeds, 1 worker, --json: {plain:.1f} s wall; "
-                  f"profiled {wall:.1f} s, of which cProfile counted {counted:.1f} s:")  # fmt: skip
+            print(
+                f"\nactlab compare --task add, 8 activations x {seeds} seeds, 1 worker, --json: {plain:.1f} s wall; "
+                f"profiled {wall:.1f} s, of which cProfile counted {counted:.1f} s:"
+            )
             for phase in PHASES:
                 print(f"  {phase:12s} {by_phase[phase]:6.2f} s  {by_phase[phase] / counted:6.1%}")
             print(f"  t_quantile computed {quantiles:,} times, incomplete beta {betas:,} times")

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from actlab.store import ResultStore
+from actlab.experiments.store import ResultStore
 from actlab.tour.config import TourConfig
 from actlab.tour.runner import run_tour
 

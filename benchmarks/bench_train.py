@@ -21,7 +21,8 @@ import time
 import torch
 from torch import nn
 
-from actlab.training import TrainConfig, train
+from actlab.training.config import TrainConfig
+from actlab.training.loop import train
 
 
 def bare_loop(steps: int, batch: int) -> float:
@@ -77,8 +78,10 @@ def main() -> None:
         print(json.dumps(figures, indent=2))
         return
     print(f"default config: {figures['config']}, {config.steps} steps, best of {repeats}")
-    print(f"  actlab.train      {figures['actlab_steps_per_s']:8.0f} steps/s   ({figures['seconds_to_train']:.2f} s, "
-          f"interp MAE {figures['interp_mae']:.4f})")
+    print(
+        f"  actlab.train      {figures['actlab_steps_per_s']:8.0f} steps/s   ({figures['seconds_to_train']:.2f} s, "
+        f"interp MAE {figures['interp_mae']:.4f})"
+    )
     print(f"  bare PyTorch loop {figures['bare_steps_per_s']:8.0f} steps/s")
     print(f"  actlab / bare time: {figures['actlab_over_bare_time']:.2f}x")
     before, after = figures["peak_rss_mib_before"], figures["peak_rss_mib_after"]

@@ -53,10 +53,11 @@ from pathlib import Path
 
 import torch
 
-from actlab.threads import torch_threads
-from actlab.training import TrainConfig, train
-from actlab.vectorized import default_workers, train_many
-from actlab.workers import run_side_by_side
+from actlab.fast.vectorized import default_workers, train_many
+from actlab.fast.workers import run_side_by_side
+from actlab.training.config import TrainConfig
+from actlab.training.loop import train
+from actlab.util.threads import torch_threads
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "silu", "tanh", "sigmoid", "identity")
 
@@ -112,8 +113,8 @@ COLD = """
 import sys, time
 sys.path.insert(0, {here!r})
 from bench_vectorized import configs, noop
-from actlab.vectorized import train_many
-from actlab.workers import run_side_by_side
+from actlab.fast.vectorized import train_many
+from actlab.fast.workers import run_side_by_side
 width, steps, seeds, workers, acts = {args!r}
 start = time.perf_counter()
 if workers:
@@ -138,7 +139,7 @@ def cold(width: int, steps: int, seeds: int, workers: int, acts: tuple[str, ...]
 
 def alternatives(width: int, seeds: int, steps: int, compile_too: bool) -> dict[str, float]:
     """Model-steps/s of one training step (forward, backward, Adam) of ``8 · seeds`` tanh networks, one
-    thread, three or four ways: actlab's hand-written :class:`~actlab.stacked.StackedStep`, autograd through
+    thread, three or four ways: actlab's hand-written :class:`~actlab.fast.stacked.StackedStep`, autograd through
     the same stacked ``baddbmm`` layers, ``torch.func`` (``stack_module_state`` + ``vmap`` over
     ``functional_call``) and, with ``compile_too``, ``torch.compile`` of the autograd version's loss
     (compilation time reported apart)."""
@@ -146,10 +147,10 @@ def alternatives(width: int, seeds: int, steps: int, compile_too: bool) -> dict[
 
     from torch.func import functional_call, stack_module_state, vmap
 
-    from actlab.stacked import StackedMLP, StackedStep
-    from actlab.stacked_optim import StackedAdam
-    from actlab.tasks import get_task
-    from actlab.training import build_model
+    from actlab.fast.optim import StackedAdam
+    from actlab.fast.stacked import StackedMLP, StackedStep
+    from actlab.nets.tasks import get_task
+    from actlab.training.loop import build_model
 
     cfgs = [TrainConfig(activation="tanh", hidden=[width, width], batch_size=256, seed=s) for s in range(8 * seeds)]
     models = [build_model(c) for c in cfgs]
@@ -242,9 +243,22 @@ def gpu_main(steps: int, sizes: tuple[int, ...], compare_seeds: int, as_json: bo
         figures[f"n{n}"] = {"model_steps_per_s": rate, "ratio": rate / cpu_rate, "loop_s": loop, "call_s": whole}
     if compare_seeds:
         with tempfile.TemporaryDirectory() as folder:
-            command = [sys.executable, "-m", "actlab", "compare", "--activations", ",".join(ACTIVATIONS), "--seeds",
-                       str(compare_seeds), "--device", "cuda", "--db", os.path.join(folder, "r.db"), "--quiet",
-                       "--json"]  # fmt: skip
+            command = [
+                sys.executable,
+                "-m",
+                "actlab",
+                "compare",
+                "--activations",
+                ",".join(ACTIVATIONS),
+                "--seeds",
+                str(compare_seeds),
+                "--device",
+                "cuda",
+                "--db",
+                os.path.join(folder, "r.db"),
+                "--quiet",
+                "--json",
+            ]
             start = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
             figures["compare_seconds"] = time.perf_counter() - start
@@ -253,17 +267,23 @@ def gpu_main(steps: int, sizes: tuple[int, ...], compare_seeds: int, as_json: bo
         json.dump(figures, sys.stdout, indent=2)
         print()
         return
-    print(f"{figures['gpu']}: 2-32-32-1, {len(ACTIVATIONS)} activations, batch 256, add, Adam, {steps} steps; "
-          "model-steps/s of the training loop")  # fmt: skip
+    print(
+        f"{figures['gpu']}: 2-32-32-1, {len(ACTIVATIONS)} activations, batch 256, add, Adam, {steps} steps; "
+        "model-steps/s of the training loop"
+    )
     print(f"{'one by one on the CPU (train(), 1 thread)':44s} {cpu_rate:12,.0f} model-steps/s")
     for n in sizes:
         f = figures[f"n{n}"]
         assert isinstance(f, dict)
-        print(f"{f'train_many on the GPU, N = {n:,}':44s} {f['model_steps_per_s']:12,.0f} model-steps/s "
-              f"{f['ratio']:8.0f}x   (whole call {f['call_s']:.1f} s)")  # fmt: skip
+        print(
+            f"{f'train_many on the GPU, N = {n:,}':44s} {f['model_steps_per_s']:12,.0f} model-steps/s "
+            f"{f['ratio']:8.0f}x   (whole call {f['call_s']:.1f} s)"
+        )
     if compare_seeds:
-        print(f"actlab compare, {len(ACTIVATIONS)} activations x {compare_seeds:,} seeds, --device cuda: "
-              f"{figures['compare_seconds']:.1f} s (a fresh process and database)")  # fmt: skip
+        print(
+            f"actlab compare, {len(ACTIVATIONS)} activations x {compare_seeds:,} seeds, --device cuda: "
+            f"{figures['compare_seconds']:.1f} s (a fresh process and database)"
+        )
 
 
 def main() -> None:
@@ -315,8 +335,9 @@ def main() -> None:
             )
             sys.exit(2)
         quick = args.quick
-        gpu_main(20 if quick else args.steps, (128,) if quick else GPU_SIZES, 16 if quick else args.compare_seeds,
-                 args.json)  # fmt: skip
+        gpu_main(
+            20 if quick else args.steps, (128,) if quick else GPU_SIZES, 16 if quick else args.compare_seeds, args.json
+        )
         return
     if args.quick:
         args.steps, args.seeds, args.repeats, args.cold = 20, 2, 1, True

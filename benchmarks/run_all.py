@@ -24,6 +24,11 @@ if __name__ == "__main__":
         print(f"\n== {script} {' '.join(args)}", flush=True)
         failed += subprocess.run([sys.executable, str(HERE / script), *args], check=False).returncode != 0
     print("\n== actlab bench relu sigmoid tanh gelu --size 1000000", flush=True)
-    failed += subprocess.run([sys.executable, "-m", "actlab", "bench", "relu", "sigmoid", "tanh", "gelu",
-                              "--size", "1000000"], check=False).returncode != 0  # fmt: skip
+    failed += (
+        subprocess.run(
+            [sys.executable, "-m", "actlab", "bench", "relu", "sigmoid", "tanh", "gelu", "--size", "1000000"],
+            check=False,
+        ).returncode
+        != 0
+    )
     sys.exit(1 if failed else 0)

@@ -200,8 +200,10 @@ def mismatch(where: str, what: str, expected: str, got: str, detail: str = "") -
 def repository_files() -> list[str]:
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode()  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     return sorted(p for p in listed.split("\0") if p and (ROOT / p).is_file())
 
 
@@ -236,8 +238,12 @@ def make_sandbox(base: Path) -> Sandbox:
     env.update(
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
         PYTHONPATH=os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])]),
-        PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", COLUMNS="120", NO_COLOR="1", TERM="dumb",
-    )  # fmt: skip
+        PYTHONUNBUFFERED="1",
+        PYTHONIOENCODING="utf-8",
+        COLUMNS="120",
+        NO_COLOR="1",
+        TERM="dumb",
+    )
     return Sandbox(root, env, files_under(root), scripts)
 
 
@@ -249,9 +255,15 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
 def run_shell(sandbox: Sandbox, command: str, where: str) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            ["bash", "-o", "pipefail", "-c", command], cwd=sandbox.root, env=sandbox.env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=COMMAND_TIMEOUT_S, check=False,
-        )  # fmt: skip
+            ["bash", "-o", "pipefail", "-c", command],
+            cwd=sandbox.root,
+            env=sandbox.env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=COMMAND_TIMEOUT_S,
+            check=False,
+        )
     except subprocess.TimeoutExpired as slow:
         output = slow.output.decode(errors="replace") if isinstance(slow.output, bytes) else slow.output or ""
         pytest.fail(f"{where}: still running after {COMMAND_TIMEOUT_S} s; its output so far:\n{output}", pytrace=False)
@@ -274,15 +286,29 @@ def check_command(sandbox: Sandbox, command: Command) -> None:
         fail(mismatch(where, f"exit status {done.returncode}, want {sorted(allowed)}", expected, done.stdout))
     if stopped:
         if not agree_until_cut(expected, done.stdout):
-            fail(mismatch(where, "stopped part-way, its output does not agree with the README's as far as both go",
-                          expected, done.stdout, structure_diff(expected, done.stdout)))  # fmt: skip
+            fail(
+                mismatch(
+                    where,
+                    "stopped part-way, its output does not agree with the README's as far as both go",
+                    expected,
+                    done.stdout,
+                    structure_diff(expected, done.stdout),
+                )
+            )
     elif command.is_exact:
         if exact_lines(done.stdout) != exact_lines(expected):
             diff = difflib.unified_diff(exact_lines(expected), exact_lines(done.stdout), "README", "got", lineterm="")
             fail(mismatch(where, "output differs (compared exactly)", expected, done.stdout, "\n".join(diff)))
     elif not same_structure(expected, done.stdout):
-        fail(mismatch(where, "output differs in structure (numbers masked as #, `...` matches anything)",
-                      expected, done.stdout, structure_diff(expected, done.stdout)))  # fmt: skip
+        fail(
+            mismatch(
+                where,
+                "output differs in structure (numbers masked as #, `...` matches anything)",
+                expected,
+                done.stdout,
+                structure_diff(expected, done.stdout),
+            )
+        )
 
 
 def check_doctest(sandbox: Sandbox, block: Block, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -305,8 +331,15 @@ def check_script(sandbox: Sandbox, block: Block) -> None:
     if block.next_lang == "text":
         expected = "\n".join(block.next_lines)
         if not same_structure(expected, done.stdout):
-            fail(mismatch(where, "its output differs from the ```text block after it (numbers masked as #)",
-                          expected, done.stdout, structure_diff(expected, done.stdout)))  # fmt: skip
+            fail(
+                mismatch(
+                    where,
+                    "its output differs from the ```text block after it (numbers masked as #)",
+                    expected,
+                    done.stdout,
+                    structure_diff(expected, done.stdout),
+                )
+            )
 
 
 ALL_BLOCKS = parse_blocks(README.read_text(encoding="utf-8"))
@@ -326,8 +359,11 @@ def test_readme_block(block: Block, sandbox: Sandbox, monkeypatch: pytest.Monkey
 
 def test_readme_shows_commands_only_in_blocks_that_run() -> None:
     """A block showing `$ ` commands is ```console (run here) or ```bash (not run, for a stated reason)."""
-    hidden = [f"line {b.line} (```{b.lang})" for b in ALL_BLOCKS
-              if b.lang not in ("console", "bash") and any(ln.startswith("$ ") for ln in b.lines)]  # fmt: skip
+    hidden = [
+        f"line {b.line} (```{b.lang})"
+        for b in ALL_BLOCKS
+        if b.lang not in ("console", "bash") and any(ln.startswith("$ ") for ln in b.lines)
+    ]
     if hidden:
         fail(f"README.md shows commands in blocks that no test runs; make them ```console: {', '.join(hidden)}")
 
@@ -344,9 +380,13 @@ def test_readme_examples_write_only_ignored_files(sandbox: Sandbox) -> None:
     written = sorted(files_under(sandbox.root) - sandbox.initial)
     assert written, "the README's examples wrote nothing: were they run?"
     ignored = subprocess.run(
-        ["git", "check-ignore", "--no-index", "--stdin"], cwd=ROOT, input="\n".join(written), text=True,
-        capture_output=True, check=False,
-    ).stdout.split()  # fmt: skip
+        ["git", "check-ignore", "--no-index", "--stdin"],
+        cwd=ROOT,
+        input="\n".join(written),
+        text=True,
+        capture_output=True,
+        check=False,
+    ).stdout.split()
     stray = sorted(set(written) - set(ignored))
     if stray:
         fail(f"the README's examples wrote files that .gitignore does not ignore (write under runs/): {stray}")

@@ -6,7 +6,7 @@ comparisons -> tour / cli):
 * catalog: :func:`get`, :func:`lookup`, :func:`names`, :data:`CATALOG`, :class:`Activation`,
   :class:`CatalogActivation`; the lesson's layer: :func:`run_demo`;
 * models and training: :class:`MLP`, :class:`TrainConfig`, :func:`train`, :class:`TrainResult`
-  (tasks live in :mod:`actlab.tasks`); run folders: :func:`save_run` (a trained result or a hand-built
+  (tasks live in :mod:`actlab.nets.tasks`); run folders: :func:`save_run` (a trained result or a hand-built
   :class:`MLP`), :func:`load_run`;
 * diagnostics: :class:`Monitor`, :func:`diagnose`;
 * comparisons: :func:`train_many` (the vectorized trainer), :class:`ResultStore`;
@@ -21,35 +21,36 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from actlab.catalog import CATALOG, Activation, lookup, names
+from actlab.catalog.entries import CATALOG, Activation, lookup, names
 from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
-    from actlab.demo import run_demo
+    from actlab.catalog.demo import run_demo
+    from actlab.catalog.modules import CatalogActivation, get
     from actlab.diagnostics import Monitor, diagnose
-    from actlab.model import MLP
-    from actlab.modules import CatalogActivation, get
-    from actlab.rundir import load_run, save_run
-    from actlab.store import ResultStore
-    from actlab.training import TrainConfig, TrainResult, train
-    from actlab.vectorized import train_many
+    from actlab.experiments.store import ResultStore
+    from actlab.fast.vectorized import train_many
+    from actlab.nets.mlp import MLP
+    from actlab.training.config import TrainConfig, TrainResult
+    from actlab.training.loop import train
+    from actlab.training.rundir import load_run, save_run
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "get": "actlab.modules",
-    "CatalogActivation": "actlab.modules",
-    "run_demo": "actlab.demo",
-    "MLP": "actlab.model",
+    "get": "actlab.catalog.modules",
+    "CatalogActivation": "actlab.catalog.modules",
+    "run_demo": "actlab.catalog.demo",
+    "MLP": "actlab.nets.mlp",
     "TrainConfig": "actlab.training",
     "TrainResult": "actlab.training",
     "train": "actlab.training",
     "Monitor": "actlab.diagnostics",
     "diagnose": "actlab.diagnostics",
-    "train_many": "actlab.vectorized",
-    "ResultStore": "actlab.store",
-    "save_run": "actlab.rundir",
-    "load_run": "actlab.rundir",
+    "train_many": "actlab.fast.vectorized",
+    "ResultStore": "actlab.experiments.store",
+    "save_run": "actlab.training.rundir",
+    "load_run": "actlab.training.rundir",
 }
 
 

@@ -1,12 +1,12 @@
 """Backends: where the work units of a comparison or a sweep train.
 
 * ``local`` (the default): this process, one unit after another, each split among ``workers`` worker
-  processes on this machine (:class:`actlab.executor.LocalExecutor`).
+  processes on this machine (:class:`actlab.experiments.executor.LocalExecutor`).
 * ``ray``: one Ray task per unit, on a Ray instance started on this machine or on a running cluster
   (:class:`actlab.backends.ray_executor.RayExecutor`; Ray is imported only when this backend is chosen).
 
-Both are :class:`actlab.executor.Executor` s: they yield each unit with its outcomes as it finishes, and the
-caller, the only writer of the :class:`~actlab.store.ResultStore`, commits it in its own transaction. So
+Both are :class:`actlab.experiments.executor.Executor` s: they yield each unit with its outcomes as it finishes, and the
+caller, the only writer of the :class:`~actlab.experiments.store.ResultStore`, commits it in its own transaction. So
 the store's guarantees (a unit is stored whole or not at all, a rerun trains only what is missing) do not
 depend on the backend, and neither do the results: a network's run is the same whichever process trains it
 and whatever networks train beside it (:func:`actlab.train_many`).
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from actlab.errors import ActlabError, unknown
 
 if TYPE_CHECKING:  # the executors import PyTorch
-    from actlab.executor import Executor
+    from actlab.experiments.executor import Executor
 
 BACKENDS = ("local", "ray")
 DEFAULT_BACKEND = "local"
@@ -39,8 +39,9 @@ def check_backend(backend: str, address: str | None = None) -> None:
         try:
             import ray  # noqa: F401
         except ImportError:
-            raise ActlabError(f"--backend ray needs Ray, which is not installed here; install it with: "
-                              f"{RAY_INSTALL}") from None  # fmt: skip
+            raise ActlabError(
+                f"--backend ray needs Ray, which is not installed here; install it with: {RAY_INSTALL}"
+            ) from None
 
 
 @contextmanager
@@ -52,7 +53,7 @@ def open_executor(
     Args:
         backend: ``"local"`` or ``"ray"``.
         workers: worker processes per unit; default: this machine's cores (local, see
-            :func:`actlab.vectorized.default_workers`), or 1 per Ray task (each task reserves as many CPUs).
+            :func:`actlab.fast.vectorized.default_workers`), or 1 per Ray task (each task reserves as many CPUs).
         address: ``ray`` only: a cluster to join (``"auto"``: the one ``ray start`` started on this machine);
             default ``$RAY_ADDRESS``, else a Ray instance started here with this machine's cores.
         device: where the runs train (their configs' ``device``); ``"cuda"`` with ``ray``: each task reserves
@@ -60,8 +61,8 @@ def open_executor(
     """
     check_backend(backend, address)
     if backend == "local":
-        from actlab import executor  # looked up now, so that tests may stand in for LocalExecutor
-        from actlab.vectorized import default_workers
+        from actlab.experiments import executor  # looked up now, so that tests may stand in for LocalExecutor
+        from actlab.fast.vectorized import default_workers
 
         yield executor.LocalExecutor(workers or default_workers())
         return

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from actlab.errors import ActlabError
-from actlab.vectorized import CPU_MAX, cores_in_cpu_max
+from actlab.fast.vectorized import CPU_MAX, cores_in_cpu_max
 
 LOOPBACK = "127.0.0.1"  # a Ray instance started here listens on this address only
 CONNECT_TIMEOUT_S = 10.0  # a cluster's address must accept a TCP connection within this
@@ -41,16 +41,21 @@ def start_or_join(address: str | None = None) -> None:
     address = address or os.environ.get("RAY_ADDRESS") or None
     try:
         if address is None:
-            ray.init(address="local", num_cpus=local_cpus(), include_dashboard=False, _node_ip_address=LOOPBACK,
-                     **QUIET)  # fmt: skip
+            ray.init(
+                address="local", num_cpus=local_cpus(), include_dashboard=False, _node_ip_address=LOOPBACK, **QUIET
+            )
             return
         # Ray Client addresses are Ray's to check; "auto" is joined by the address it stands for, as with an
         # explicit one (joined as "auto", a driver beside two nodes on one host had its actors cancelled)
         ray.init(address=address if address.startswith("ray://") else reachable(address), **QUIET)
     except (ConnectionError, ValueError, RuntimeError) as err:
         where = f"join the Ray cluster at {address}" if address else "start Ray on this machine"
-        hint = ("; start one with `ray start --head`, or leave out --address (and $RAY_ADDRESS) to start Ray on "
-                "this machine" if address else "")  # fmt: skip
+        hint = (
+            "; start one with `ray start --head`, or leave out --address (and $RAY_ADDRESS) to start Ray on "
+            "this machine"
+            if address
+            else ""
+        )
         raise ActlabError(f"cannot {where}: {first_line(err).rstrip('.')}{hint}") from None
 
 

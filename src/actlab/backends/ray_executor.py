@@ -33,7 +33,7 @@ from actlab.backends.ray_connect import first_line, start_or_join
 from actlab.backends.ray_node import train_unit
 from actlab.backends.ray_probe import PROBE_TIMEOUT_S, check_nodes
 from actlab.errors import ActlabError
-from actlab.executor import Advance, RunOutcome, WorkUnit
+from actlab.experiments.executor import Advance, RunOutcome, WorkUnit
 
 MAX_RETRIES = 3  # attempts after the first for a task whose worker process died
 POLL_S = 0.25  # while units train, the progress board is read this often
@@ -43,8 +43,15 @@ class RayExecutor:
     """Runs work units as Ray tasks (see the module's description); use it in a ``with`` block, which
     shuts down a Ray instance it started (or leaves the cluster it joined) on leaving."""
 
-    def __init__(self, address: str | None = None, *, workers: int = 1, gpus_per_task: float = 0.0,
-                 max_retries: int = MAX_RETRIES, probe_timeout: float = PROBE_TIMEOUT_S) -> None:  # fmt: skip
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        workers: int = 1,
+        gpus_per_task: float = 0.0,
+        max_retries: int = MAX_RETRIES,
+        probe_timeout: float = PROBE_TIMEOUT_S,
+    ) -> None:
         """
         Args:
             address: a cluster to join, ``"auto"`` for the one ``ray start`` started on this machine;
@@ -157,8 +164,10 @@ class RayExecutor:
             if isinstance(err.cause, ActlabError):  # a mistake in the request, found on the node: its own message
                 raise err.cause from None
             if isinstance(err.cause, RayError):  # the task could not start there (e.g. actlab fails to import)
-                raise ActlabError(f"a Ray task could not run on its node ({first_line(err.cause)}); every node "
-                                  f"needs actlab {__version__}") from None  # fmt: skip
+                raise ActlabError(
+                    f"a Ray task could not run on its node ({first_line(err.cause)}); every node "
+                    f"needs actlab {__version__}"
+                ) from None
             raise
         except RayError as err:
             raise ActlabError(
@@ -167,8 +176,10 @@ class RayExecutor:
                 f"the same command to resume"
             ) from None
         if version != __version__:
-            raise ActlabError(f"a Ray task ran actlab {version}, this driver actlab {__version__}; install "
-                              f"actlab {__version__} on every node")  # fmt: skip
+            raise ActlabError(
+                f"a Ray task ran actlab {version}, this driver actlab {__version__}; install "
+                f"actlab {__version__} on every node"
+            )
         return list(outcomes)
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from actlab.backends.ray_board import reporter
-from actlab.executor import RunOutcome, WorkUnit, run_unit
+from actlab.experiments.executor import RunOutcome, WorkUnit, run_unit
 
 
 def train_unit(unit: WorkUnit, workers: int, device: str | None, board: Any) -> tuple[str, list[RunOutcome]]:
-    """Train ``unit`` with :func:`~actlab.executor.run_unit` (``workers`` processes, on ``device``:
+    """Train ``unit`` with :func:`~actlab.experiments.executor.run_unit` (``workers`` processes, on ``device``:
     ``None`` is the CPU), reporting progress to ``board`` (a :class:`~actlab.backends.ray_board.
     ProgressBoard` handle, or ``None``); return this node's actlab version with the outcomes."""
     from actlab import __version__

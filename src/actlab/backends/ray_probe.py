@@ -71,11 +71,15 @@ def check_nodes(timeout: float = PROBE_TIMEOUT_S, cpus: float = 1, gpus: float =
     if not any(fits(n["Resources"], cpus, gpus) for n in nodes):
         most = max(n["Resources"].get("CPU", 0) for n in nodes)
         need = f"{cpus:g} CPUs" + (f" and {gpus:g} GPUs" if gpus else "")
-        raise ActlabError(f"no node of the Ray cluster can take a task of {need} (the largest has {most:g} "
-                          f"CPUs); use --workers {int(most)} or less, or larger nodes")  # fmt: skip
+        raise ActlabError(
+            f"no node of the Ray cluster can take a task of {need} (the largest has {most:g} "
+            f"CPUs); use --workers {int(most)} or less, or larger nodes"
+        )
     probe = ray.remote(num_cpus=0, max_retries=0)(make_probe())
-    refs = {probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(): n
-            for n in nodes}  # fmt: skip
+    refs = {
+        probe.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(): n
+        for n in nodes
+    }
     ready, _ = ray.wait(list(refs), num_returns=len(refs), timeout=timeout)
     problems = []
     for ref, node in refs.items():
@@ -91,5 +95,7 @@ def check_nodes(timeout: float = PROBE_TIMEOUT_S, cpus: float = 1, gpus: float =
         if problem:
             problems.append(problem)
     if problems:
-        raise ActlabError(f"{'; '.join(problems)}; every node needs actlab {__version__} "
-                          f"(pip install 'actlab[ray]=={__version__}' in each node's Python)")  # fmt: skip
+        raise ActlabError(
+            f"{'; '.join(problems)}; every node needs actlab {__version__} "
+            f"(pip install 'actlab[ray]=={__version__}' in each node's Python)"
+        )

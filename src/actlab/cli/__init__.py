@@ -20,33 +20,52 @@ from actlab.errors import ActlabError
 # help (tests/test_startup.py holds these equal to the commands' own docstrings).
 COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("catalog_cmds", "List every activation in the catalog: name, formula, output range, key properties."),
-    "show": ("catalog_cmds", "Show one activation: formula, derivative, range, properties, reference, and the "
-             "lesson's example."),
+    "show": (
+        "catalog_cmds",
+        "Show one activation: formula, derivative, range, properties, reference, and the lesson's example.",
+    ),
     "plot": ("catalog_cmds", "Plot several activations and their derivatives on one figure."),
     "demo": ("catalog_cmds", "Run the lesson's worked example: input [5, 3] through its 2x5 layer and an activation."),
-    "train": ("train_cmds", "Train a network on a task and print its metrics; --out saves config, weights, history "
-              "and metrics."),
-    "predict": ("train_cmds", "Ask a trained network: `actlab predict DIR 5 3` prints its answer to 5 + 3 (for an "
-                "add run)."),
-    "eval": ("train_cmds", "Re-evaluate a saved run, for instance far outside its training range: `actlab eval DIR "
-             "--range -1000 1000`."),
+    "train": (
+        "train_cmds",
+        "Train a network on a task and print its metrics; --out saves config, weights, history and metrics.",
+    ),
+    "predict": (
+        "train_cmds",
+        "Ask a trained network: `actlab predict DIR 5 3` prints its answer to 5 + 3 (for an add run).",
+    ),
+    "eval": (
+        "train_cmds",
+        "Re-evaluate a saved run, for instance far outside its training range: `actlab eval DIR --range -1000 1000`.",
+    ),
     "tasks": ("train_cmds", "List the tasks with their kind, inputs and default training and extrapolation ranges."),
-    "diagnose": ("diagnose_cmds", "Diagnose a network: dead, saturated and sparse units, gradient norms from input "
-                 "to output, collapse."),
-    "born-dead": ("diagnose_cmds", "How often deep narrow networks are born dead: collapsed (constant output) at "
-                  "initialisation."),
-    "compare": ("compare_cmds", "Compare activations over many seeds: mean and 95 % interval of errors, loss, speed, "
-                "dead units."),
-    "sweep": ("compare_cmds", "Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming "
-              "what is stored."),
-    "tour": ("tour_cmds", "Walk through the ReLU lesson and check each of its claims by measurement (about a "
-             "minute)."),
-    "bench": ("bench_cmds", "Forward and forward+backward time per element and effective GB/s for catalog "
-              "activations."),
-    "serve": ("serve_cmds", "Start the playground: datasets, a network you shape, live heatmaps, diagnostics, in your "
-              "browser."),
+    "diagnose": (
+        "diagnose_cmds",
+        "Diagnose a network: dead, saturated and sparse units, gradient norms from input to output, collapse.",
+    ),
+    "born-dead": (
+        "diagnose_cmds",
+        "How often deep narrow networks are born dead: collapsed (constant output) at initialisation.",
+    ),
+    "compare": (
+        "compare_cmds",
+        "Compare activations over many seeds: mean and 95 % interval of errors, loss, speed, dead units.",
+    ),
+    "sweep": (
+        "compare_cmds",
+        "Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored.",
+    ),
+    "tour": ("tour_cmds", "Walk through the ReLU lesson and check each of its claims by measurement (about a minute)."),
+    "bench": (
+        "bench_cmds",
+        "Forward and forward+backward time per element and effective GB/s for catalog activations.",
+    ),
+    "serve": (
+        "serve_cmds",
+        "Start the playground: datasets, a network you shape, live heatmaps, diagnostics, in your browser.",
+    ),
     "runs": ("runs_cmds", "The results database: list, show, export, plot and clean up stored runs."),
-}  # fmt: skip
+}
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:

@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 
 from actlab.errors import ActlabError
-from actlab.outputs import prepare_output_file
-from actlab.plain import plain
-from actlab.store import default_path
+from actlab.experiments.store import default_path
+from actlab.util.outputs import prepare_output_file
+from actlab.util.plain import plain
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 
@@ -31,7 +31,7 @@ PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 def output_file(path: Path, suffixes: tuple[str, ...] = PLOT_SUFFIXES) -> Path:
     """Check that a file (a plot, by default) can be written at ``path`` before any work is done; missing
-    folders are created (see :mod:`actlab.outputs`)."""
+    folders are created (see :mod:`actlab.util.outputs`)."""
     return prepare_output_file(path, suffixes)
 
 
@@ -44,6 +44,6 @@ def fail_after_output(problems: list[str]) -> None:
 
 def prepare_store(db: Path | None) -> Path:
     """The results database a writing command will use (``--db``, else ``$ACTLAB_DB``, else the default),
-    checked and its missing folders created before any work (see :mod:`actlab.outputs`)."""
+    checked and its missing folders created before any work (see :mod:`actlab.util.outputs`)."""
     path = db if db is not None else default_path()
     return path if str(path) == ":memory:" else prepare_output_file(path, what="the results database")

@@ -20,8 +20,8 @@ from typing import Annotated, Any
 import typer
 
 from actlab.errors import ActlabError
-from actlab.init import INIT_SCHEMES
-from actlab.training import TrainConfig
+from actlab.nets.init import INIT_SCHEMES
+from actlab.training.config import TrainConfig
 
 DEFAULTS = TrainConfig()
 HIDDEN_CONTEXT = {"allow_extra_args": True}
@@ -31,14 +31,21 @@ TaskOpt = Annotated[
 ]
 ActivationOpt = Annotated[
     str | None,
-    typer.Option("--activation", "-a", help="Catalog activation, optionally with parameters: relu, "
-                 f"leaky_relu:negative_slope=0.1 (default {DEFAULTS.activation})."),
-]  # fmt: skip
+    typer.Option(
+        "--activation",
+        "-a",
+        help="Catalog activation, optionally with parameters: relu, "
+        f"leaky_relu:negative_slope=0.1 (default {DEFAULTS.activation}).",
+    ),
+]
 HiddenOpt = Annotated[
     list[str] | None,
-    typer.Option("--hidden", help="Hidden layer widths, e.g. --hidden 16 16 or --hidden 16,16; --hidden none "
-                 f"for a linear model (default {' '.join(map(str, DEFAULTS.hidden))})."),
-]  # fmt: skip
+    typer.Option(
+        "--hidden",
+        help="Hidden layer widths, e.g. --hidden 16 16 or --hidden 16,16; --hidden none "
+        f"for a linear model (default {' '.join(map(str, DEFAULTS.hidden))}).",
+    ),
+]
 StepsOpt = Annotated[int | None, typer.Option("--steps", help=f"Optimizer steps (default {DEFAULTS.steps}).")]
 BatchSizeOpt = Annotated[
     int | None, typer.Option("--batch-size", help=f"Examples per step (default {DEFAULTS.batch_size}).")
@@ -62,18 +69,20 @@ RangeOpt = Annotated[
 ]
 ExtrapRangeOpt = Annotated[
     tuple[float, float] | None,
-    typer.Option("--extrap-range", metavar="LOW HIGH",
-                 help="Extrapolation box, training box cut out (default: the task's)."),
-]  # fmt: skip
+    typer.Option(
+        "--extrap-range", metavar="LOW HIGH", help="Extrapolation box, training box cut out (default: the task's)."
+    ),
+]
 NoiseOpt = Annotated[
     float | None, typer.Option("--noise", help="Classification input noise, in box half-widths (default: the task's).")
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help=f"Seed of init and batches (default {DEFAULTS.seed}).")]
 DeviceOpt = Annotated[
     str,
-    typer.Option("--device", help="cpu, cuda (a GPU: many networks at once) or auto (cuda where a GPU is present, "
-                 "else cpu)."),
-]  # fmt: skip
+    typer.Option(
+        "--device", help="cpu, cuda (a GPU: many networks at once) or auto (cuda where a GPU is present, else cpu)."
+    ),
+]
 TargetLossOpt = Annotated[
     float | None, typer.Option("--target-loss", help="Stop early once a step's training loss is at most this.")
 ]

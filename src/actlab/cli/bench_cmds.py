@@ -11,7 +11,7 @@ from actlab.cli._common import console, emit_json, err_console
 from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
-    from actlab.speed import SpeedRow
+    from actlab.experiments.speed import SpeedRow
 
 
 @app.command()
@@ -52,9 +52,9 @@ def bench(
     """Forward and forward+backward time per element and effective GB/s for catalog activations."""
     from rich.progress import Progress
 
-    from actlab.catalog import names as catalog_names
-    from actlab.catalog import parse_spec
-    from actlab.speed import DEFAULT_SIZES, SpeedConfig, available_devices, measure
+    from actlab.catalog.entries import names as catalog_names
+    from actlab.catalog.entries import parse_spec
+    from actlab.experiments.speed import DEFAULT_SIZES, SpeedConfig, available_devices, measure
 
     if formula and kernel:
         raise ActlabError("--formula and --kernel exclude each other: time one implementation per run")
@@ -64,10 +64,14 @@ def bench(
         if d not in available_devices():
             raise ActlabError(f"device {d!r} is not available here: use one of {', '.join(available_devices())}")
     config = SpeedConfig(
-        sizes=tuple(size or DEFAULT_SIZES), repeats=repeats, max_repeats=max(max_repeats, repeats), devices=devices,
-        impl="formula" if formula else "kernel" if kernel else "module", threads=threads,
+        sizes=tuple(size or DEFAULT_SIZES),
+        repeats=repeats,
+        max_repeats=max(max_repeats, repeats),
+        devices=devices,
+        impl="formula" if formula else "kernel" if kernel else "module",
+        threads=threads,
         clock="cpu" if cpu_clock else "wall",
-    )  # fmt: skip
+    )
     total = len(names) * len(config.sizes) * len(devices)
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("timing", total=total)
@@ -77,12 +81,18 @@ def bench(
 
         rows = measure(names, config, progress=tick)
     if as_json:
-        emit_json({
-            "impl": config.impl, "clock": config.clock, "threads": threads or None,
-            "rounds": {"min": config.repeats, "max": config.max_repeats, "target_spread": config.target_spread},
-            "byte_model": "forward 8 B/elem, fwd+bwd 20 B/elem, copy 8 B/elem; none for a function returning its input",
-            "rows": [r.as_dict() for r in rows],
-        })  # fmt: skip
+        emit_json(
+            {
+                "impl": config.impl,
+                "clock": config.clock,
+                "threads": threads or None,
+                "rounds": {"min": config.repeats, "max": config.max_repeats, "target_spread": config.target_spread},
+                "byte_model": (
+                    "forward 8 B/elem, fwd+bwd 20 B/elem, copy 8 B/elem; none for a function returning its input"
+                ),
+                "rows": [r.as_dict() for r in rows],
+            }
+        )
         return
     _render(rows, config.impl, config.clock, threads)
 
@@ -92,16 +102,34 @@ def _render(rows: list[SpeedRow], impl: str, clock: str, threads: int) -> None:
 
     timing = "one thread, its CPU time" if clock == "cpu" else f"wall time, {threads or 'default'} thread(s)"
     table = Table(title=f"actlab bench ({impl}; CPU: {timing}; ns per element, ± spread; GB/s effective)")
-    for col in ("activation", "device", "elements", "fwd ns", "±", "fwd GB/s", "fwd+bwd ns", "±", "fwd+bwd GB/s",
-                "copy GB/s", "fwd / copy"):  # fmt: skip
+    for col in (
+        "activation",
+        "device",
+        "elements",
+        "fwd ns",
+        "±",
+        "fwd GB/s",
+        "fwd+bwd ns",
+        "±",
+        "fwd+bwd GB/s",
+        "copy GB/s",
+        "fwd / copy",
+    ):
         table.add_column(col, justify="right" if col not in ("activation", "device") else "left", overflow="fold")
     for r in rows:
         table.add_row(
-            r.activation, r.device, f"{r.size:,}",
-            f"{r.forward_ns:.3g}", f"{r.forward_spread:.0%}", _gbps(r.forward_gbps),
-            f"{r.fwd_bwd_ns:.3g}", f"{r.fwd_bwd_spread:.0%}", _gbps(r.fwd_bwd_gbps),
-            _gbps(r.copy_gbps), f"{r.forward_vs_copy:.2f}x",
-        )  # fmt: skip
+            r.activation,
+            r.device,
+            f"{r.size:,}",
+            f"{r.forward_ns:.3g}",
+            f"{r.forward_spread:.0%}",
+            _gbps(r.forward_gbps),
+            f"{r.fwd_bwd_ns:.3g}",
+            f"{r.fwd_bwd_spread:.0%}",
+            _gbps(r.fwd_bwd_gbps),
+            _gbps(r.copy_gbps),
+            f"{r.forward_vs_copy:.2f}x",
+        )
     console.print(table)
     console.print(
         "±: the width of a 95 % interval for the median of the rounds, over the median. fwd / copy: the forward "

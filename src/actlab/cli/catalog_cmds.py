@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from actlab.catalog import CATALOG, Activation, parse_spec
+from actlab.catalog.entries import CATALOG, Activation, parse_spec
 from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, output_file
 from actlab.errors import ActlabError
@@ -101,7 +101,8 @@ def show(
         "dy": [round(v, 10) for v in entry.grad(x, **params).tolist()],
     }
     if out is not None:
-        from actlab.plotting import activation_figure, save
+        from actlab.plots.catalog import activation_figure
+        from actlab.plots.style import save
 
         save(activation_figure([(entry, params)]), out)
     if as_json:
@@ -144,7 +145,8 @@ def plot(
         raise ActlabError(f"--low {low:g} must be below --high {high:g} (by at least 1e-6)")
     output_file(out)
     specs = [parse_spec(n) for n in names]
-    from actlab.plotting import activation_figure, save
+    from actlab.plots.catalog import activation_figure
+    from actlab.plots.style import save
 
     save(activation_figure(specs, low, high), out)
     if as_json:
@@ -160,7 +162,7 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the lesson's worked example: input [5, 3] through its 2x5 layer and an activation."""
-    from actlab.demo import run_demo
+    from actlab.catalog.demo import run_demo
 
     entry, _ = _spec(activation, param)
     spec = activation if not param else f"{entry.name}:{','.join(param)}"

@@ -41,13 +41,13 @@ from actlab.cli._train_options import (
     hidden_widths,
 )
 from actlab.errors import ActlabError
-from actlab.outputs import prepare_output_dir, write_or_explain
-from actlab.plain import plain
-from actlab.stats import Estimate
-from actlab.store import DEFAULT_PATH, ENV_VAR, ResultStore, RunRecord, default_path, exists
+from actlab.experiments.stats import Estimate
+from actlab.experiments.store import DEFAULT_PATH, ENV_VAR, ResultStore, RunRecord, default_path, exists
+from actlab.util.outputs import prepare_output_dir, write_or_explain
+from actlab.util.plain import plain
 
 if TYPE_CHECKING:  # the executor imports PyTorch: only the commands that train load it
-    from actlab.executor import Plan
+    from actlab.experiments.executor import Plan
 
 DbOpt = Annotated[
     Path | None,
@@ -59,17 +59,26 @@ DbOpt = Annotated[
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
 ReuseAnyDeviceOpt = Annotated[
     bool,
-    typer.Option("--reuse-any-device", help="Reuse a stored run trained on another device (cpu or cuda) for the "
-                 "same config; without it each device's runs are its own."),
-]  # fmt: skip
+    typer.Option(
+        "--reuse-any-device",
+        help="Reuse a stored run trained on another device (cpu or cuda) for the "
+        "same config; without it each device's runs are its own.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", "--threads", min=1, show_default=False,
-                             help="Worker processes per training group, each training whole chunks of its "
-                             "networks on one core (default: this machine's cores, at most 8; one on systems "
-                             "other than Linux; see BENCHMARKS.md); with --backend ray, per Ray task (default 1), "
-                             "each task reserving as many CPUs).")
-]  # fmt: skip
+    int | None,
+    typer.Option(
+        "--workers",
+        "--threads",
+        min=1,
+        show_default=False,
+        help="Worker processes per training group, each training whole chunks of its "
+        "networks on one core (default: this machine's cores, at most 8; one on systems "
+        "other than Linux; see BENCHMARKS.md); with --backend ray, per Ray task (default 1), "
+        "each task reserving as many CPUs).",
+    ),
+]
 
 
 @contextmanager
@@ -78,9 +87,15 @@ def model_step_bar(label: str, quiet: bool) -> Iterator[Any]:
     on the first update, so that an error found before any training prints alone on its line, and only
     when stderr is a terminal (in a pipe or a log file a live bar leaves only stray lines)."""
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("model-steps"),
-        TextColumn("ETA"), TimeRemainingColumn(), console=err_console, transient=True,
-    )  # fmt: skip
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("model-steps"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
     bar = progress.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
@@ -143,9 +158,9 @@ def compare(
 ) -> None:
     """Compare activations over many seeds: mean and 95 % interval of errors, loss, speed, dead units."""
     from actlab.backends import check_backend, open_executor
-    from actlab.comparison import check_request
-    from actlab.comparison import compare as run_compare
-    from actlab.device import resolve_device
+    from actlab.experiments.compare import check_request
+    from actlab.experiments.compare import compare as run_compare
+    from actlab.training.device import resolve_device
 
     check_backend(backend, address)
     if seeds <= 0:
@@ -153,15 +168,28 @@ def compare(
     names = activations.split(",")
     for position, name in enumerate(names, start=1):
         if not name.strip():
-            raise ActlabError(f"--activations {activations!r}: item {position} of {len(names)} is empty; give "
-                              f"comma-separated names without gaps, such as relu,tanh")  # fmt: skip
+            raise ActlabError(
+                f"--activations {activations!r}: item {position} of {len(names)} is empty; give "
+                f"comma-separated names without gaps, such as relu,tanh"
+            )
     if reach is not None and not (math.isfinite(reach) and reach > 0):
         raise ActlabError(f"--reach must be a number > 0 (a training loss such as 0.01), got {reach}")
     config = config_from_options(
-        task=task, hidden=hidden_widths(hidden, ctx.args), steps=steps, lr=lr, batch_size=batch_size,
-        optimizer=optimizer, momentum=momentum, init=init, bias_init=bias_init, range=train_range,
-        extrap_range=extrap_range, noise=noise, target_loss=target_loss, device=resolve_device(device),
-    )  # fmt: skip
+        task=task,
+        hidden=hidden_widths(hidden, ctx.args),
+        steps=steps,
+        lr=lr,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        momentum=momentum,
+        init=init,
+        bias_init=bias_init,
+        range=train_range,
+        extrap_range=extrap_range,
+        noise=noise,
+        target_loss=target_loss,
+        device=resolve_device(device),
+    )
     check_request(config.task, names, seeds, config, reach)  # before the database is created
     if out is not None:
         prepare_output_dir(out)
@@ -174,8 +202,18 @@ def compare(
                 open_executor(backend, workers=workers, address=address, device=config.device) as executor,
                 model_step_bar(f"compare {config.task}", quiet) as update,
             ):
-                result = run_compare(config.task, names, seeds, config, target_loss=reach, store=store, fresh=fresh,
-                                     executor=executor, progress=update, label=f"compare {config.task}")  # fmt: skip
+                result = run_compare(
+                    config.task,
+                    names,
+                    seeds,
+                    config,
+                    target_loss=reach,
+                    store=store,
+                    fresh=fresh,
+                    executor=executor,
+                    progress=update,
+                    label=f"compare {config.task}",
+                )
         except KeyboardInterrupt:
             kept = max(0, store.count() - before)
             _interrupted(f"{_n(kept, 'new run')} stored in {store.path} before it")
@@ -187,10 +225,12 @@ def compare(
         fail_after_output([not_written])
         return
     _print_table(_compare_table(result))
-    console.print(f"Each cell: the mean over seeds, under it ± the half-width of its 95 % interval ({result.method});"
-                  f" reached: runs whose loss got to the target; s/run: each run's share of its vectorized group's "
-                  f"time. Trained {_n(result.trained, 'run')}, reused {result.reused} from {db_path}",
-                  highlight=False)  # fmt: skip
+    console.print(
+        f"Each cell: the mean over seeds, under it ± the half-width of its 95 % interval ({result.method});"
+        f" reached: runs whose loss got to the target; s/run: each run's share of its vectorized group's "
+        f"time. Trained {_n(result.trained, 'run')}, reused {result.reused} from {db_path}",
+        highlight=False,
+    )
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     for path in written:
@@ -205,8 +245,7 @@ def _n(count: int, noun: str) -> str:
 
 def _interrupted(kept: str) -> None:
     """Ctrl-C: one line on stderr saying what was kept and how to go on, and exit code 130."""
-    sys.stderr.write(f"actlab: error: interrupted; {kept}; rerun the same command to resume (stored runs "
-                     f"are reused)\n")  # fmt: skip
+    sys.stderr.write(f"actlab: error: interrupted; {kept}; rerun the same command to resume (stored runs are reused)\n")
     raise typer.Exit(130)
 
 
@@ -229,21 +268,38 @@ def _g(value: float, digits: int) -> str:
 def _compare_table(result: Any) -> Table:
     metric = "MAE" if result.metric == "mae" else "accuracy"
     seeds = result.stats[0].seeds
-    table = Table(title=f"{result.task}: {_n(len(result.stats), 'activation')}, {_n(seeds, 'seed')} each, "
-                        f"hidden {' '.join(map(str, result.base_config.hidden))}, "
-                        f"{_n(result.base_config.steps, 'step')}")  # fmt: skip
+    table = Table(
+        title=f"{result.task}: {_n(len(result.stats), 'activation')}, {_n(seeds, 'seed')} each, "
+        f"hidden {' '.join(map(str, result.base_config.hidden))}, "
+        f"{_n(result.base_config.steps, 'step')}"
+    )
     target = f"≤{result.target_loss:g}"
-    for column in ("activation", f"interp\n{metric}", f"extrap\n{metric}", "final\nloss", f"reached\n{target}",
-                   f"steps to\n{target}", "dead\n%", "s/run"):  # fmt: skip
+    for column in (
+        "activation",
+        f"interp\n{metric}",
+        f"extrap\n{metric}",
+        "final\nloss",
+        f"reached\n{target}",
+        f"steps to\n{target}",
+        "dead\n%",
+        "s/run",
+    ):
         # Headers are split by hand and nothing wraps, so that a column is as wide as its widest value. Fold,
         # never "…": should the table not fit a terminal after all, a value goes on in the next line.
-        table.add_column(column, justify="left" if column == "activation" else "right", overflow="fold",
-                         no_wrap=True)  # fmt: skip
+        table.add_column(column, justify="left" if column == "activation" else "right", overflow="fold", no_wrap=True)
     for s in result.stats:
         name = s.activation + (f" ({s.diverged} diverged)" if s.diverged else "")
         steps = _pm(s.steps_to_target, 4) if s.reached else "never"
-        table.add_row(name, _pm(s.interp), _pm(s.extrap), _pm(s.final_loss), f"{s.reached}/{s.seeds}", steps,
-                      _pm(s.dead_fraction, 2, 100), _pm(s.seconds, 2))  # fmt: skip
+        table.add_row(
+            name,
+            _pm(s.interp),
+            _pm(s.extrap),
+            _pm(s.final_loss),
+            f"{s.reached}/{s.seeds}",
+            steps,
+            _pm(s.dead_fraction, 2, 100),
+            _pm(s.seconds, 2),
+        )
     return table
 
 
@@ -271,8 +327,8 @@ def _print_table(table: Table) -> None:
 
 def _write_outputs(result: Any, out: Path, written: list[Path]) -> None:
     """Write the plots and tables into ``out``, appending each file to ``written`` once it is complete."""
-    from actlab.plots_compare import error_bars_figure, loss_curves_figure
-    from actlab.plotting import save
+    from actlab.plots.comparison import error_bars_figure, loss_curves_figure
+    from actlab.plots.style import save
 
     out.mkdir(parents=True, exist_ok=True)
     summary = result.to_dict()
@@ -304,8 +360,13 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
 def _run_row(record: RunRecord) -> dict[str, Any]:
     cfg = record.config
     hidden = cfg.get("hidden", [])
-    return {**record.summary(), "hidden": " ".join(map(str, hidden)), "init": cfg.get("init"), "lr": cfg.get("lr"),
-            "steps_config": cfg.get("steps")}  # fmt: skip
+    return {
+        **record.summary(),
+        "hidden": " ".join(map(str, hidden)),
+        "init": cfg.get("init"),
+        "lr": cfg.get("lr"),
+        "steps_config": cfg.get("steps"),
+    }
 
 
 # --- sweep ------------------------------------------------------------------------------------------------
@@ -329,9 +390,9 @@ def sweep(
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
     from actlab.backends import check_backend, open_executor
-    from actlab.device import resolve_device
-    from actlab.executor import plan_missing, run_missing
-    from actlab.sweep import load
+    from actlab.experiments.executor import plan_missing, run_missing
+    from actlab.experiments.sweep import load
+    from actlab.training.device import resolve_device
 
     check_backend(backend, address)
     spec = load(file)
@@ -357,9 +418,12 @@ def sweep(
             plan = plan_missing(spec.configs(), store, fresh, label)
             reused = plan.reused
             if not as_json:
-                err_console.print(f"{file}: {_n(spec.size, 'run')}, {plan.reused} already stored, "
-                                  f"{plan.to_train} to train in {_n(len(plan.units), 'unit')}",
-                                  highlight=False, soft_wrap=True)  # fmt: skip
+                err_console.print(
+                    f"{file}: {_n(spec.size, 'run')}, {plan.reused} already stored, "
+                    f"{plan.to_train} to train in {_n(len(plan.units), 'unit')}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             if plan.units:
                 with model_step_bar(f"sweep {file.stem}", quiet) as update:
                     done = 0
@@ -379,8 +443,10 @@ def sweep(
                         run_missing(plan, store, executor, advance, on_unit)
         except KeyboardInterrupt:
             stored = reused + committed
-            _interrupted(f"{stored:,} of {_n(spec.size, 'run')} of {file} are stored in {store.path} "
-                         f"({committed:,} trained just now)")  # fmt: skip
+            _interrupted(
+                f"{stored:,} of {_n(spec.size, 'run')} of {file} are stored in {store.path} "
+                f"({committed:,} trained just now)"
+            )
         path = store.path
     _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
 
@@ -391,13 +457,24 @@ def _sweep_device(spec: Any) -> str:
 
 
 def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_run: bool, as_json: bool) -> None:
-    summary = {"file": str(file), "label": label, "runs": runs, "stored": plan.reused, "to_train": plan.to_train,
-               "units": len(plan.units), "model_steps": plan.model_steps, "db": str(db),
-               "trained": 0 if dry_run else plan.to_train}  # fmt: skip
+    summary = {
+        "file": str(file),
+        "label": label,
+        "runs": runs,
+        "stored": plan.reused,
+        "to_train": plan.to_train,
+        "units": len(plan.units),
+        "model_steps": plan.model_steps,
+        "db": str(db),
+        "trained": 0 if dry_run else plan.to_train,
+    }
     if as_json:
         emit_json(summary)
         return
     verb = "would train" if dry_run else "trained"
-    console.print(f"{_n(runs, 'run')}: {summary['stored']} reused, {verb} {summary['to_train']} in "
-                  f"{_n(summary['units'], 'unit')}; results in {db}  (actlab runs list --label '{label}')",
-                  highlight=False, soft_wrap=True)  # fmt: skip
+    console.print(
+        f"{_n(runs, 'run')}: {summary['stored']} reused, {verb} {summary['to_train']} in "
+        f"{_n(summary['units'], 'unit')}; results in {db}  (actlab runs list --label '{label}')",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -14,7 +14,7 @@ from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, fail_after_output, output_file
 from actlab.cli._train_options import DeviceOpt
 from actlab.errors import ActlabError
-from actlab.outputs import write_or_explain
+from actlab.util.outputs import write_or_explain
 
 if TYPE_CHECKING:
     from torch import nn
@@ -68,12 +68,12 @@ def diagnose(
     model with --model FILE.py:FACTORY and --input-shape or --inputs (gradients from a random probe); your
     model's code runs in a separate process, stopped after --timeout seconds, its printed output on stderr.
     """
-    from actlab.device import resolve_device
     from actlab.diagnostics import diagnose as run_diagnose
     from actlab.diagnostics.diagnose import check_batch_size
-    from actlab.diagnostics.limits import check_seed
     from actlab.diagnostics.user_model import diagnose_user_model
     from actlab.diagnostics.verdicts import check_lang, labels
+    from actlab.training.device import resolve_device
+    from actlab.util.bounds import check_seed
 
     check_lang(lang)
     target = resolve_device(device)
@@ -98,12 +98,21 @@ def diagnose(
         assert model is not None
         shape = _ints("--input-shape", input_shape) if input_shape is not None else None
         limit = {} if timeout is None else {"timeout": timeout}
-        report = diagnose_user_model(model, input_shape=shape, inputs=inputs, seed=seed, batch_size=batch_size,
-                                     backward=backward, lang=lang, device=target, **limit)  # fmt: skip
+        report = diagnose_user_model(
+            model,
+            input_shape=shape,
+            inputs=inputs,
+            seed=seed,
+            batch_size=batch_size,
+            backward=backward,
+            lang=lang,
+            device=target,
+            **limit,
+        )
         what = model
     not_drawn = not_logged = ""
     if plot is not None:
-        from actlab.diagnostics.plots import report_figure, save
+        from actlab.plots.diagnostics import report_figure, save
 
         not_drawn = write_or_explain(lambda: save(report_figure(report, title=what), plot), plot)
     if tensorboard is not None:
@@ -127,13 +136,13 @@ def born_dead(
     depth: Annotated[str, typer.Option(help="Numbers of hidden layers, comma-separated.")] = "5,10,20,50",
     seeds: Annotated[int, typer.Option(help="Networks initialised per cell (seeds 0 .. N-1).")] = 100,
     activation: Annotated[str, typer.Option(help="Catalog name of the hidden activation.")] = "relu",
-    init: Annotated[str, typer.Option(help="Init scheme of actlab.init: he, default, xavier, ...")] = "he",
+    init: Annotated[str, typer.Option(help="Init scheme of actlab.nets.init: he, default, xavier, ...")] = "he",
     as_json: JsonOpt = False,
 ) -> None:
     """How often deep narrow networks are born dead: collapsed (constant output) at initialisation."""
     from actlab.diagnostics import born_dead_table
     from actlab.diagnostics.collapse import check_network
-    from actlab.diagnostics.limits import MAX_SEEDS
+    from actlab.util.bounds import MAX_SEEDS
 
     if not 1 <= seeds <= MAX_SEEDS:
         raise ActlabError(f"--seeds {seeds:,} must be between 1 and {MAX_SEEDS:,}")
@@ -160,9 +169,10 @@ def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, s
     """The trained model of a run folder, ``samples`` inputs of its training distribution, and its loss."""
     import torch
 
-    from actlab.diagnostics.limits import MAX_INPUTS, check_values
-    from actlab.rundir import load_run
-    from actlab.training import loss_fn, make_task
+    from actlab.training.config import make_task
+    from actlab.training.loop import loss_fn
+    from actlab.training.rundir import load_run
+    from actlab.util.bounds import MAX_INPUTS, check_values
 
     if samples < 2:
         raise ActlabError(f"--samples {samples} must be at least 2")

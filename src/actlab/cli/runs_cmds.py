@@ -18,10 +18,13 @@ from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, err_console
 from actlab.cli.compare_cmds import DbOpt, _n, _print_table
 from actlab.errors import ActlabError
-from actlab.store import ResultStore
+from actlab.experiments.store import ResultStore
 
-runs_app = typer.Typer(help="The results database: list, show, export, plot and clean up stored runs.",
-                       no_args_is_help=True, rich_markup_mode=None)  # fmt: skip
+runs_app = typer.Typer(
+    help="The results database: list, show, export, plot and clean up stored runs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(runs_app, name="runs")
 
 TaskFilter = Annotated[str | None, typer.Option("--task", help="Only runs of this task.")]
@@ -35,9 +38,13 @@ def _damaged(store: ResultStore) -> list[dict[str, Any]]:
     if found:
         ids = ", ".join(str(rid) for rid, _ in found[:10]) + (", ..." if len(found) > 10 else "")
         where = escape(str(store.path))
-        err_console.print(f"[yellow]warning:[/yellow] skipped {_n(len(found), 'damaged run')} in {where} that cannot "
-                          f"be read (id {ids}; {escape(found[0][1])}); `actlab compare` or `sweep` trains a damaged "
-                          f"run again", highlight=False, soft_wrap=True)  # fmt: skip
+        err_console.print(
+            f"[yellow]warning:[/yellow] skipped {_n(len(found), 'damaged run')} in {where} that cannot "
+            f"be read (id {ids}; {escape(found[0][1])}); `actlab compare` or `sweep` trains a damaged "
+            f"run again",
+            highlight=False,
+            soft_wrap=True,
+        )
     return [{"id": rid, "problem": problem} for rid, problem in found]
 
 
@@ -64,15 +71,25 @@ def runs_list(
     table = Table(title=f"{_n(len(records), 'run')} in {escape(str(path))}{skipped}")
     for column in ("id", "hash", "task", "activation", "hidden", "seed", "device", "interp", "extrap", "label"):
         number = column in ("id", "seed", "interp", "extrap")
-        table.add_column(column, justify="right" if number else "left", overflow="fold",
-                         no_wrap=number or column == "hash")  # fmt: skip
+        table.add_column(
+            column, justify="right" if number else "left", overflow="fold", no_wrap=number or column == "hash"
+        )
     for r in records:
         interp = r.metrics.get("interp_mae", r.metrics.get("accuracy"))
         extrap = r.metrics.get("extrap_mae", r.metrics.get("extrap_accuracy"))
         hidden = r.config.get("hidden", [])
-        table.add_row(str(r.id), r.config_hash[:10], escape(r.task), escape(r.activation),
-                      escape(" ".join(map(str, hidden)) if isinstance(hidden, list) else str(hidden)), str(r.seed),
-                      escape(r.device), _num(interp), _num(extrap), escape(r.label or ""))  # fmt: skip
+        table.add_row(
+            str(r.id),
+            r.config_hash[:10],
+            escape(r.task),
+            escape(r.activation),
+            escape(" ".join(map(str, hidden)) if isinstance(hidden, list) else str(hidden)),
+            str(r.seed),
+            escape(r.device),
+            _num(interp),
+            _num(extrap),
+            escape(r.label or ""),
+        )
     _print_table(table)
 
 
@@ -124,7 +141,7 @@ def runs_export(
     as_json: JsonOpt = False,
 ) -> None:
     """Write stored runs as a table: one row per run, a column per config field and per metric."""
-    from actlab.export import export_format, export_runs
+    from actlab.experiments.export import export_format, export_runs
 
     chosen = export_format(path, fmt)  # before the database is read
     with ResultStore(db, create=False) as store:
@@ -136,8 +153,16 @@ def runs_export(
     except OSError as err:  # a read-only folder, a name too long, ...
         raise ActlabError(f"cannot write {path}: {err.strerror or type(err).__name__}") from None
     if as_json:
-        emit_json({"file": str(path), "format": chosen, "runs": len(records), "columns": columns,
-                   "damaged": damaged, "db": str(db_path)})  # fmt: skip
+        emit_json(
+            {
+                "file": str(path),
+                "format": chosen,
+                "runs": len(records),
+                "columns": columns,
+                "damaged": damaged,
+                "db": str(db_path),
+            }
+        )
         return
     console.print(f"wrote {_n(len(records), 'run')} to {escape(str(path))}", highlight=False)
 

@@ -11,13 +11,16 @@ from actlab.cli._common import JsonOpt, console, emit_json, output_file
 from actlab.cli.compare_cmds import DbOpt
 from actlab.cli.runs_cmds import LabelFilter, runs_app
 from actlab.errors import ActlabError
-from actlab.store import ResultStore
+from actlab.experiments.store import ResultStore
 
 MetricOpt = Annotated[
     str | None,
-    typer.Option("--metric", help="The metric on the last axis and in the colours (default interp_mae, or "
-                 "accuracy for classification; any metric the runs hold, e.g. extrap_mae, final_loss)."),
-]  # fmt: skip
+    typer.Option(
+        "--metric",
+        help="The metric on the last axis and in the colours (default interp_mae, or "
+        "accuracy for classification; any metric the runs hold, e.g. extrap_mae, final_loss).",
+    ),
+]
 
 
 @runs_app.command("plot")
@@ -30,8 +33,8 @@ def runs_plot(
 ) -> None:
     """A parallel-coordinates figure: one axis per config field that differs between the runs, one for the
     metric; each run a line, coloured by its metric."""
-    from actlab.plots_sweep import default_metric, parallel_coordinates_figure
-    from actlab.plotting import save
+    from actlab.plots.style import save
+    from actlab.plots.sweep import default_metric, parallel_coordinates_figure
 
     output_file(out)
     with ResultStore(db, create=False) as store:

@@ -27,8 +27,10 @@ def serve_cmd(
 
     def ready(url: str) -> None:
         if not is_loopback(host):
-            warning = (f"warning: listening on {host}: other machines can reach this playground and make it train; "
-                       "use the default 127.0.0.1 unless you mean it")  # fmt: skip
+            warning = (
+                f"warning: listening on {host}: other machines can reach this playground and make it train; "
+                "use the default 127.0.0.1 unless you mean it"
+            )
             err_console.print(warning, highlight=False, soft_wrap=True)
         console.print(
             f"actlab playground at {url}  (Ctrl-C stops it; exported runs go to {out}/)",

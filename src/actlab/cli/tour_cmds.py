@@ -89,18 +89,22 @@ def tour(
     ] = False,
 ) -> None:
     """Walk through the ReLU lesson and check each of its claims by measurement (about a minute)."""
-    from actlab.device import resolve_device
     from actlab.tour.api import take_tour
     from actlab.tour.config import TourConfig
     from actlab.tour.text import say
+    from actlab.training.device import resolve_device
 
     config = TourConfig.full() if full else TourConfig.quick()
     config = dataclasses.replace(config, device=resolve_device(device))
 
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
         disable=not err_console.is_terminal,
-    ) as bar:  # fmt: skip
+    ) as bar:
         task = bar.add_task("actlab tour", total=None)
 
         def progress(section: str, what: str) -> None:  # called only once take_tour has checked lang

@@ -11,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from torch import nn
 
-from actlab.callbacks import Callback
 from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, err_console, fail_after_output, output_file
 from actlab.cli._train_options import (
@@ -35,9 +34,10 @@ from actlab.cli._train_options import (
     config_from_options,
     hidden_widths,
 )
-from actlab.evaluation import evaluate, parse_inputs, predict
-from actlab.outputs import prepare_output_dir, write_or_explain
-from actlab.tasks import TASKS, Task
+from actlab.nets.tasks import TASKS, Task
+from actlab.training.callbacks import Callback
+from actlab.training.evaluate import evaluate, parse_inputs, predict
+from actlab.util.outputs import prepare_output_dir, write_or_explain
 
 PlotOpt = Annotated[
     Path | None, typer.Option("--plot", help="Write prediction vs truth (or the decision map) to this PNG/SVG/PDF.")
@@ -45,9 +45,15 @@ PlotOpt = Annotated[
 RunArg = Annotated[Path, typer.Argument(help="A run folder written by `actlab train --out`.")]
 
 EXPRESSIONS = {  # how `predict` writes the question
-    "add": "{} + {}", "sub": "{} − {}", "mul": "{} × {}", "div": "{} / {}", "max": "max({}, {})",
-    "identity": "{}", "square": "{}²", "sqrt": "√{}",
-}  # fmt: skip
+    "add": "{} + {}",
+    "sub": "{} − {}",
+    "mul": "{} × {}",
+    "div": "{} / {}",
+    "max": "max({}, {})",
+    "identity": "{}",
+    "square": "{}²",
+    "sqrt": "√{}",
+}
 
 
 class ProgressBar(Callback):
@@ -56,10 +62,16 @@ class ProgressBar(Callback):
     def __init__(self, total: int, label: str) -> None:
         self.total, self.every = total, max(1, total // 300)
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.3g}"), TextColumn("{task.fields[rate]:.0f} steps/s"),
-            TimeElapsedColumn(), console=err_console, transient=True, disable=not err_console.is_terminal,
-        )  # fmt: skip
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]:.3g}"),
+            TextColumn("{task.fields[rate]:.0f} steps/s"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
         self.bar = self.progress.add_task(label, total=total, loss=float("nan"), rate=0.0)
 
     def on_train_start(self, model: nn.Module, config: Any) -> None:
@@ -119,16 +131,30 @@ def train(
 
     A run that diverges (a loss, the final weights or predictions become NaN or infinite) is an error and
     saves nothing; one that ends far worse than it started gets a warning."""
-    from actlab.device import resolve_device
-    from actlab.rundir import is_run, save_run
-    from actlab.training import train as run_training
+    from actlab.training.device import resolve_device
+    from actlab.training.loop import train as run_training
+    from actlab.training.rundir import is_run, save_run
 
     config = config_from_options(
-        task=task, activation=activation, hidden=hidden_widths(hidden, ctx.args), steps=steps, lr=lr,
-        batch_size=batch_size, optimizer=optimizer, momentum=momentum, init=init, bias_init=bias_init,
-        range=train_range, extrap_range=extrap_range, noise=noise, integer=integer or None, seed=seed,
-        target_loss=target_loss, track_every=track_every, device=resolve_device(device),
-    )  # fmt: skip
+        task=task,
+        activation=activation,
+        hidden=hidden_widths(hidden, ctx.args),
+        steps=steps,
+        lr=lr,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        momentum=momentum,
+        init=init,
+        bias_init=bias_init,
+        range=train_range,
+        extrap_range=extrap_range,
+        noise=noise,
+        integer=integer or None,
+        seed=seed,
+        target_loss=target_loss,
+        track_every=track_every,
+        device=resolve_device(device),
+    )
     if out is not None:
         prepare_output_dir(out, replaceable=is_run, kind="an actlab run folder")
     if plot is not None:
@@ -147,11 +173,17 @@ def train(
         emit_json({**summary, "run": str(out) if saved else None, "plot": str(plot) if drawn else None})
         fail_after_output([not_saved, not_drawn])
         return
-    shown = {**result.metrics, "final_loss": result.final_loss, "steps": result.steps,
-             "seconds": result.seconds, "steps/s": summary["steps_per_second"]}  # fmt: skip
+    shown = {
+        **result.metrics,
+        "final_loss": result.final_loss,
+        "steps": result.steps,
+        "seconds": result.seconds,
+        "steps/s": summary["steps_per_second"],
+    }
     hidden_text = " ".join(map(str, config.hidden)) or "none"
-    console.print(_metrics_table(f"{config.task} · {config.activation} · hidden {hidden_text} · seed {config.seed}",
-                                 shown))  # fmt: skip
+    console.print(
+        _metrics_table(f"{config.task} · {config.activation} · hidden {hidden_text} · seed {config.seed}", shown)
+    )
     if result.stopped_early:
         console.print(f"stopped early at step {result.steps}: loss <= {config.target_loss:g}")
     for warning in result.warnings:
@@ -176,7 +208,7 @@ def predict_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Ask a trained network: `actlab predict DIR 5 3` prints its answer to 5 + 3 (for an add run)."""
-    from actlab.rundir import load_run
+    from actlab.training.rundir import load_run
 
     if any(item.startswith("--") for item in inputs):
         raise typer.BadParameter(f"unknown option {next(i for i in inputs if i.startswith('--'))}")
@@ -189,13 +221,18 @@ def predict_cmd(
     args = [f"{v:g}" for v in answer["inputs"]]
     if task.kind == "classification":
         p = answer["probabilities"][answer["prediction"]]
-        console.print(f"({', '.join(args)}) -> class {answer['prediction']} (p = {p:.3f}; the rule says "
-                      f"{answer['truth']})", highlight=False)  # fmt: skip
+        console.print(
+            f"({', '.join(args)}) -> class {answer['prediction']} (p = {p:.3f}; the rule says {answer['truth']})",
+            highlight=False,
+        )
         return
     bare = task.name in ("identity", "max")  # no operator beside the number: nothing to misread
     question = EXPRESSIONS[task.name].format(*(a if bare or not a.startswith("-") else f"({a})" for a in args))
-    console.print(f"{question} ≈ {answer['prediction']:.2f}   (exact: {answer['truth']:.12g}, "
-                  f"error {abs(answer['prediction'] - answer['truth']):.2g})", highlight=False)  # fmt: skip
+    console.print(
+        f"{question} ≈ {answer['prediction']:.2f}   (exact: {answer['truth']:.12g}, "
+        f"error {abs(answer['prediction'] - answer['truth']):.2g})",
+        highlight=False,
+    )
 
 
 @app.command("eval")
@@ -213,7 +250,7 @@ def eval_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-evaluate a saved run, for instance far outside its training range: `actlab eval DIR --range -1000 1000`."""
-    from actlab.rundir import load_run
+    from actlab.training.rundir import load_run
 
     if plot is not None:
         output_file(plot)
@@ -223,13 +260,21 @@ def eval_cmd(
     not_drawn = write_or_explain(lambda: _save_plot(plot, loaded.model, task), plot) if plot else ""
     drawn = plot is not None and not not_drawn
     if as_json:
-        emit_json({**metrics, "train_range": list(task.train_range), "extrap_range": list(task.extrap_range),
-                   "run": str(run), "plot": str(plot) if drawn else None})  # fmt: skip
+        emit_json(
+            {
+                **metrics,
+                "train_range": list(task.train_range),
+                "extrap_range": list(task.extrap_range),
+                "run": str(run),
+                "plot": str(plot) if drawn else None,
+            }
+        )
         fail_after_output([not_drawn])
         return
     (low, high), (elow, ehigh) = task.train_range, task.extrap_range
-    console.print(_metrics_table(f"{run}: trained on [{low:g}, {high:g}], extrapolating on [{elow:g}, {ehigh:g}]",
-                                 metrics))  # fmt: skip
+    console.print(
+        _metrics_table(f"{run}: trained on [{low:g}, {high:g}], extrapolating on [{elow:g}, {ehigh:g}]", metrics)
+    )
     if drawn:
         console.print(f"wrote {plot}", highlight=False)
     fail_after_output([not_drawn])
@@ -246,8 +291,15 @@ def tasks_cmd(as_json: JsonOpt = False) -> None:
     for col in ("name", "kind", "inputs", "train range", "extrap range", "noise", "description"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["name"], r["kind"], str(r["in_features"]), _range_text(r["train_range"]),
-                      _range_text(r["extrap_range"]), f"{r['noise']:g}", r["description"])  # fmt: skip
+        table.add_row(
+            r["name"],
+            r["kind"],
+            str(r["in_features"]),
+            _range_text(r["train_range"]),
+            _range_text(r["extrap_range"]),
+            f"{r['noise']:g}",
+            r["description"],
+        )
     console.print(table)
 
 
@@ -258,8 +310,8 @@ def _range_text(pair: list[float]) -> str:
 def _save_plot(path: Path, model: nn.Module, task: Task) -> None:
     import torch
 
-    from actlab.plots_train import decision_figure, extrapolation_figure
-    from actlab.plotting import save
+    from actlab.plots.style import save
+    from actlab.plots.training import decision_figure, extrapolation_figure
 
     if task.kind == "classification":
         x, y = task.sample(600, torch.Generator().manual_seed(0), "train")

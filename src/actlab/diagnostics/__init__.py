@@ -5,7 +5,7 @@
 * :class:`TrainingTracker`: a training callback recording dead fraction, sparsity, gradient norms and
   update ratios per layer every few steps;
 * :func:`born_dead_fraction`: how often deep narrow ReLU networks are collapsed at initialisation;
-* plots in :mod:`actlab.diagnostics.plots` (imported on use: matplotlib is slow to import).
+* plots in :mod:`actlab.plots.diagnostics` (imported on use: matplotlib is slow to import).
 """
 
 from __future__ import annotations

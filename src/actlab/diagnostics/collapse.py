@@ -15,10 +15,10 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from actlab.diagnostics.limits import MAX_SEEDS, check_depth, check_values, check_work
-from actlab.diagnostics.stats import OutputSpread, first_tensor
+from actlab.diagnostics.counters import OutputSpread, first_tensor
 from actlab.diagnostics.verdicts import Thresholds
 from actlab.errors import ActlabError
+from actlab.util.bounds import MAX_SEEDS, check_depth, check_values, check_work
 
 
 def is_collapsed(model: nn.Module, inputs: Tensor, *, tol: float = Thresholds.collapse) -> bool:
@@ -66,7 +66,7 @@ def born_dead_fraction(
     in_features: int = 2,
     n_inputs: int = 256,
 ) -> BornDead:
-    """Initialise one :class:`actlab.model.MLP` per seed (``depth`` hidden layers of ``width`` units, one
+    """Initialise one :class:`actlab.nets.mlp.MLP` per seed (``depth`` hidden layers of ``width`` units, one
     output) and count those born dead: output exactly constant over ``n_inputs`` standard-normal inputs.
 
     Exactly constant (``tol=0``), not merely nearly: with PyTorch's default initialisation a deep ReLU
@@ -76,10 +76,10 @@ def born_dead_fraction(
 
     ``seeds`` is a count (seeds ``0 .. n-1``) or the seeds themselves; seed ``s`` draws the weights from
     ``torch.Generator().manual_seed(s)`` and the inputs from seed ``10**6 + s``. ``init`` is a scheme of
-    :mod:`actlab.init`: ``he`` (Kaiming's normal weights, zero biases: the variance-preserving choice for
+    :mod:`actlab.nets.init`: ``he`` (Kaiming's normal weights, zero biases: the variance-preserving choice for
     ReLU, so that only dying is measured) or ``default`` (PyTorch's ``nn.Linear`` initialisation).
     """
-    from actlab.model import MLP
+    from actlab.nets.mlp import MLP
 
     seed_list = _seed_list(seeds)
     check_network(width, depth, in_features=in_features, n_inputs=n_inputs)
@@ -112,11 +112,15 @@ def born_dead_table(
 def check_born_dead_work(
     widths: Sequence[int], depths: Sequence[int], seeds: int, *, in_features: int = 2, n_inputs: int = 256
 ) -> None:
-    """Refuse a born-dead table that would take many minutes (:func:`~actlab.diagnostics.limits.check_work`)."""
+    """Refuse a born-dead table that would take many minutes (:func:`~actlab.util.bounds.check_work`)."""
     layers = seeds * len(widths) * sum(depths)
     multiply_adds = seeds * n_inputs * sum(in_features * w + (d - 1) * w * w + w for w in widths for d in depths)
-    check_work(f"a born-dead table of {seeds:,} seeds per cell", layers, multiply_adds,
-               "use fewer seeds, or smaller widths and depths")  # fmt: skip
+    check_work(
+        f"a born-dead table of {seeds:,} seeds per cell",
+        layers,
+        multiply_adds,
+        "use fewer seeds, or smaller widths and depths",
+    )
 
 
 def check_network(width: int, depth: int, *, in_features: int = 2, n_inputs: int = 256) -> None:

@@ -9,11 +9,11 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
-from actlab.diagnostics.limits import MAX_INPUTS, check_seed
 from actlab.diagnostics.monitor import Monitor
 from actlab.diagnostics.report import Report
 from actlab.diagnostics.verdicts import check_lang
 from actlab.errors import ActlabError
+from actlab.util.bounds import MAX_INPUTS, check_seed
 
 Data = Tensor | Dataset | DataLoader | Iterable[Any]
 Loss = Callable[..., Tensor]
@@ -89,7 +89,7 @@ def diagnose(
 
 
 def check_batch_size(batch_size: int, name: str = "batch_size=") -> None:
-    """Inputs per pass: at least 1, at most :data:`~actlab.diagnostics.limits.MAX_INPUTS`."""
+    """Inputs per pass: at least 1, at most :data:`~actlab.util.bounds.MAX_INPUTS`."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_INPUTS:
         raise ActlabError(f"{name}{batch_size} must be between 1 and {MAX_INPUTS:,}")
 

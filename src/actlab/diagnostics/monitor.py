@@ -33,10 +33,10 @@ from torch import Tensor, nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.hooks import RemovableHandle
 
+from actlab.diagnostics.counters import OutputSpread, SiteStats, first_tensor
 from actlab.diagnostics.layers import LayerStats, has_uninitialized, weight_layers
 from actlab.diagnostics.report import Report
 from actlab.diagnostics.sites import FUNCTIONS, FunctionSpec, SiteKind, is_inplace, module_kind, units_of
-from actlab.diagnostics.stats import OutputSpread, SiteStats, first_tensor
 from actlab.diagnostics.verdicts import Thresholds
 from actlab.errors import ActlabError
 

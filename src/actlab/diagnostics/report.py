@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from actlab.diagnostics.verdicts import SEVERITIES, Thresholds, Verdict, judge
 from actlab.errors import ActlabError
-from actlab.plain import plain
+from actlab.util.plain import plain
 
 if TYPE_CHECKING:
+    from actlab.diagnostics.counters import OutputSpread, SiteStats
     from actlab.diagnostics.layers import LayerStats
-    from actlab.diagnostics.stats import OutputSpread, SiteStats
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import math
 import torch
 from torch import Tensor
 
-from actlab.model import MLP
+from actlab.nets.mlp import MLP
 
 
 def times_fired(magnitude: Tensor, slope: Tensor | None, samples: tuple[int, ...]) -> Tensor:

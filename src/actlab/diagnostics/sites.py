@@ -3,7 +3,7 @@
 Two kinds of site:
 
 * **module sites**: an instance of a ``torch.nn`` activation module (``nn.ReLU``, ``nn.GELU``, ...) or of
-  any :class:`actlab.modules.CatalogActivation`, found by walking ``model.named_modules()``;
+  any :class:`actlab.catalog.modules.CatalogActivation`, found by walking ``model.named_modules()``;
 * **functional sites**: a call such as ``F.relu(x)``, ``torch.tanh(x)`` or ``x.relu()`` inside some
   ``forward``, seen by a ``TorchFunctionMode`` (:data:`FUNCTIONS` lists the calls it recognises).
 
@@ -26,9 +26,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from actlab import functional as fn
-from actlab.catalog import Activation, lookup
-from actlab.modules import CatalogActivation
+from actlab.catalog import functional as fn
+from actlab.catalog.entries import Activation, lookup
+from actlab.catalog.modules import CatalogActivation
 
 Derivative = Callable[[Tensor], Tensor]
 

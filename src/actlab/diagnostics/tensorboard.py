@@ -23,11 +23,11 @@ def available() -> bool:
 
 def check_log_dir(log_dir: str | Path) -> Path:
     """Check, before any work, that TensorBoard can write to ``log_dir``: the package is installed and
-    ``log_dir`` is a folder or can become one (:func:`actlab.outputs.prepare_output_dir`: missing parent
+    ``log_dir`` is a folder or can become one (:func:`actlab.util.outputs.prepare_output_dir`: missing parent
     folders are created, an existing file or an unwritable place is refused)."""
     if not available():
         raise ActlabError("TensorBoard output needs the tensorboard package: pip install tensorboard")
-    from actlab.outputs import prepare_output_dir
+    from actlab.util.outputs import prepare_output_dir
 
     return prepare_output_dir(log_dir, what="TensorBoard logs")
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from torch import nn
 
-from actlab.callbacks import Callback
 from actlab.diagnostics.monitor import Monitor
 from actlab.errors import ActlabError
 
@@ -23,9 +22,10 @@ SITE_KEYS = ("dead", "dead_fraction", "sparsity", "near_zero", "saturation", "po
 LAYER_KEYS = ("grad_norm", "weight_norm", "update_ratio")
 
 
-class TrainingTracker(Callback):
-    """Record per-site dead fraction, sparsity, saturation and gradient norm, and per-layer gradient norm
-    and update-to-weight ratio, at steps ``every``, ``2·every``, ... of a training run.
+class TrainingTracker:
+    """A training callback (an :class:`actlab.training.Callback` by its four hooks): record per-site dead
+    fraction, sparsity, saturation and gradient norm, and per-layer gradient norm and update-to-weight ratio,
+    at steps ``every``, ``2·every``, ... of a training run.
 
     :meth:`history` gives one JSON-able dict per recorded step::
 
@@ -73,6 +73,9 @@ class TrainingTracker(Callback):
             self._monitor = Monitor(model, **self._options)
         self._history.clear()
         self._arm(1)
+
+    def on_before_step(self, step: int, model: nn.Module) -> None:
+        """Nothing: the Monitor's hooks, armed at the end of the step before, see this step's gradients."""
 
     def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
         monitor = self._monitor

@@ -35,8 +35,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from actlab.diagnostics.limits import MAX_INPUTS, check_seed, check_values
 from actlab.errors import ActlabError
+from actlab.util.bounds import MAX_INPUTS, check_seed, check_values
 
 if TYPE_CHECKING:
     from torch import nn
@@ -93,8 +93,16 @@ def diagnose_user_model(
 
     check_lang(lang)
     check_batch_size(batch_size, "--batch-size ")
-    request = Request(spec, _checked_shape(input_shape, inputs), None if inputs is None else Path(inputs),
-                      check_seed(seed, "--seed "), batch_size, backward, lang, device)  # fmt: skip
+    request = Request(
+        spec,
+        _checked_shape(input_shape, inputs),
+        None if inputs is None else Path(inputs),
+        check_seed(seed, "--seed "),
+        batch_size,
+        backward,
+        lang,
+        device,
+    )
     _factory_parts(spec)  # the spec's form and the file's existence, before a process starts
     if request.inputs is not None and not request.inputs.is_file():
         raise ActlabError(f"--inputs: no file {request.inputs}")
@@ -237,8 +245,9 @@ def _diagnose(request: Request, phase: Phase) -> Report:
     data = load_inputs(request.input_shape, request.inputs, request.seed)
     phase(f"the passes of {type(model).__name__} over the inputs")
     try:
-        return diagnose(model, data, batch_size=request.batch_size, lang=request.lang, backward=request.backward,
-                        seed=request.seed)  # fmt: skip
+        return diagnose(
+            model, data, batch_size=request.batch_size, lang=request.lang, backward=request.backward, seed=request.seed
+        )
     except ActlabError:
         raise
     except BaseException as err:  # the model's forward (or its hooks): KeyError, a custom BaseException, ...
@@ -309,15 +318,16 @@ def _checked_shape(input_shape: Sequence[int] | None, inputs: Any) -> tuple[int,
         raise ActlabError(f"--input-shape {text!r}: every number must be a whole number of at least 1")
     check_values(f"--input-shape {text}", math.prod(shape), "use a smaller shape")
     if shape[0] > MAX_INPUTS:
-        raise ActlabError(f"--input-shape {text}: {shape[0]:,} inputs are more than the limit of {MAX_INPUTS:,}; "
-                          f"use fewer (the first number)")  # fmt: skip
+        raise ActlabError(
+            f"--input-shape {text}: {shape[0]:,} inputs are more than the limit of {MAX_INPUTS:,}; "
+            f"use fewer (the first number)"
+        )
     return shape
 
 
 def _check_rows(path: Path, rows: int) -> None:
     if rows > MAX_INPUTS:
-        raise ActlabError(f"--inputs: {path} holds {rows:,} inputs, more than the limit of {MAX_INPUTS:,}; "
-                          f"save fewer")  # fmt: skip
+        raise ActlabError(f"--inputs: {path} holds {rows:,} inputs, more than the limit of {MAX_INPUTS:,}; save fewer")
 
 
 def _is_torch_zip(path: Path) -> bool:

@@ -61,8 +61,11 @@ def create_app(limits: Limits | None = None, runs_dir: Path | str = "actlab-runs
         path = exported.get(name)
         if path is None or not NAME.fullmatch(name) or not path.is_dir():
             raise HTTPException(404, "no such exported run")
-        return Response(_zip(path), media_type="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.zip"'})  # fmt: skip
+        return Response(
+            _zip(path),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{name}.zip"'},
+        )
 
     def on_export(path: Path) -> str:
         exported[path.name] = path

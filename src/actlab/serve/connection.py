@@ -46,8 +46,15 @@ FULL_CLOSE = 4002
 
 
 class Connection:
-    def __init__(self, ws: WebSocket, session: Session, limits: Limits, runs_dir: Path,
-                 on_export: Callable[[Path], str], workers: anyio.CapacityLimiter) -> None:  # fmt: skip
+    def __init__(
+        self,
+        ws: WebSocket,
+        session: Session,
+        limits: Limits,
+        runs_dir: Path,
+        on_export: Callable[[Path], str],
+        workers: anyio.CapacityLimiter,
+    ) -> None:
         self.ws, self.session, self.limits, self.workers = ws, session, limits, workers
         self.runs_dir, self.on_export = runs_dir, on_export
         self.greeted = False
@@ -117,13 +124,23 @@ class Connection:
 
     async def _on_hello(self, message: Message) -> None:
         if message.fields["version"] != VERSION:
-            await self.send(error_message("version", f"this server speaks protocol version {VERSION}, the page "
-                                          f"{message.fields['version']}: reload the page"))  # fmt: skip
+            await self.send(
+                error_message(
+                    "version",
+                    f"this server speaks protocol version {VERSION}, the page "
+                    f"{message.fields['version']}: reload the page",
+                )
+            )
             await self.ws.close(code=VERSION_CLOSE)
             return
         self.greeted = True
-        ready = {"type": "ready", "version": VERSION, "session": self.session.id, "schema": schema(self.limits),
-                 "presets": presets_dict()}  # fmt: skip
+        ready = {
+            "type": "ready",
+            "version": VERSION,
+            "session": self.session.id,
+            "schema": schema(self.limits),
+            "presets": presets_dict(),
+        }
         await self.send(ready)
         await self.send({"type": "state", "state": self.session.state.to_dict()})
         await self._send_all(await self._work(self.session.describe))

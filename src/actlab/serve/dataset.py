@@ -15,12 +15,12 @@ import torch
 from torch import Tensor
 
 from actlab.errors import ActlabError
+from actlab.nets.tasks import Task, get_task
 from actlab.serve.limits import Limits
 from actlab.serve.state import CLASSIFICATION, State
-from actlab.tasks import Task, get_task
 
 POINTS = 500  # TF Playground's size of a classification set
-EXTRAP_FACTOR = 3.0  # classification: the extrapolation box is this many times the square, as in actlab.tasks
+EXTRAP_FACTOR = 3.0  # classification: the extrapolation box is this many times the square, as in actlab.nets.tasks
 
 
 @dataclass
@@ -69,8 +69,12 @@ def task_for(state: State, limits: Limits) -> Task | None:
         return None
     if state.data in CLASSIFICATION:
         low, high = limits.square
-        return get_task(state.data, train_range=(low, high), noise=state.noise / 100,
-                        extrap_range=(low * EXTRAP_FACTOR, high * EXTRAP_FACTOR))  # fmt: skip
+        return get_task(
+            state.data,
+            train_range=(low, high),
+            noise=state.noise / 100,
+            extrap_range=(low * EXTRAP_FACTOR, high * EXTRAP_FACTOR),
+        )
     return get_task(state.data)
 
 

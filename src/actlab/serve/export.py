@@ -1,5 +1,5 @@
 """Export: the first network of a session as an actlab run folder (``actlab predict/eval/diagnose`` read
-it), written by :func:`actlab.rundir.save_run`; this module only adapts a session to what it takes.
+it), written by :func:`actlab.training.rundir.save_run`; this module only adapts a session to what it takes.
 
 A run folder records a :class:`actlab.TrainConfig` and an :class:`actlab.MLP` fed the task's own inputs,
 so a network fed other features than x1, x2, or trained on own data (no task, no rule to compare
@@ -16,12 +16,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from actlab import rundir
 from actlab.errors import ActlabError
-from actlab.evaluation import evaluate
 from actlab.serve.features import RAW
 from actlab.serve.session import Session
-from actlab.training import TrainResult
+from actlab.training import rundir
+from actlab.training.config import TrainResult
+from actlab.training.evaluate import evaluate
 
 STATE_FILE = "playground.json"
 NAME = re.compile(r"playground-[a-z0-9_-]+")  # the folder names this module writes
@@ -31,11 +31,15 @@ def exportable(session: Session) -> None:
     """Raise :class:`ActlabError` saying why the session's network cannot be a run folder, if it cannot."""
     learner = session.learners[0]
     if session.data.task is None:
-        raise ActlabError("own data cannot be exported as a run folder: a run needs one of actlab's tasks, "
-                          "whose rule `actlab eval` and `predict` compare against")  # fmt: skip
+        raise ActlabError(
+            "own data cannot be exported as a run folder: a run needs one of actlab's tasks, "
+            "whose rule `actlab eval` and `predict` compare against"
+        )
     if learner.state.feat != RAW:
-        raise ActlabError("only a network fed the raw inputs x1 and x2 exports as a run folder (`actlab "
-                          "predict` feeds it the two numbers): untick the other features and train again")  # fmt: skip
+        raise ActlabError(
+            "only a network fed the raw inputs x1 and x2 exports as a run folder (`actlab "
+            "predict` feeds it the two numbers): untick the other features and train again"
+        )
     if learner.steps == 0:
         raise ActlabError("the network has not been trained yet: press play or step first")
 
@@ -48,9 +52,13 @@ def export_run(session: Session, folder: Path) -> Path:
     config = replace(learner.config, steps=learner.steps, batch_size=session.state.batch, lr=session.state.lr)
     config.validate()
     result = TrainResult(
-        model=learner.mlp, config=config, history=learner.history.tolist(), steps=learner.steps, seconds=0.0,
+        model=learner.mlp,
+        config=config,
+        history=learner.history.tolist(),
+        steps=learner.steps,
+        seconds=0.0,
         metrics=evaluate(learner.mlp, task),
-    )  # fmt: skip
+    )
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     acts = "-".join(dict.fromkeys(learner.activation)) or "linear"

@@ -17,8 +17,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from actlab.nets.tasks import Task
 from actlab.serve.features import feature_matrix
-from actlab.tasks import Task
 
 TINY = 1e-12  # the scale of a grid that is 0 everywhere (a dead ReLU unit): any positive number will do
 

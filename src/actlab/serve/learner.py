@@ -1,9 +1,9 @@
 """One playground network learning one dataset, an epoch at a time, with actlab's own pieces.
 
 The network is an :class:`actlab.MLP` drawn from ``torch.Generator().manual_seed(seed)`` exactly as
-:func:`actlab.training.build_model` draws it (so with the features x1, x2 it *is* ``build_model``'s network
-and exports as a run folder); the loss is :func:`actlab.training.loss_fn`, the optimizer
-:func:`actlab.training.make_optimizer`, and the live diagnostics come from :class:`actlab.Monitor`.
+:func:`actlab.training.loop.build_model` draws it (so with the features x1, x2 it *is* ``build_model``'s network
+and exports as a run folder); the loss is :func:`actlab.training.loop.loss_fn`, the optimizer
+:func:`actlab.training.loop.make_optimizer`, and the live diagnostics come from :class:`actlab.Monitor`.
 
 What the playground adds to ``actlab.train``'s loop, as TF Playground has it: a fixed training set visited
 in shuffled batches (an *epoch* is one pass; the order comes from ``seed + BATCH_SEED_OFFSET``), input
@@ -25,11 +25,12 @@ from torch import Tensor, nn
 from actlab.diagnostics import Monitor
 from actlab.diagnostics.verdicts import Thresholds
 from actlab.errors import ActlabError
-from actlab.model import MLP
+from actlab.nets.mlp import MLP
 from actlab.serve.dataset import Dataset
 from actlab.serve.features import feature_matrix
 from actlab.serve.state import State
-from actlab.training import BATCH_SEED_OFFSET, TrainConfig, loss_fn, make_optimizer
+from actlab.training.config import BATCH_SEED_OFFSET, TrainConfig
+from actlab.training.loop import loss_fn, make_optimizer
 
 SATURATED_UNIT = Thresholds().saturated_critical  # a unit is marked when over half its inputs have |f'| < 0.01
 
@@ -54,11 +55,17 @@ def train_config(state: State, data: Dataset, activation: tuple[str, ...]) -> Tr
     """
     return TrainConfig(
         task=data.task.name if data.task is not None else "xor",
-        train_range=data.box, extrap_range=data.extrap,
+        train_range=data.box,
+        extrap_range=data.extrap,
         noise=data.task.noise if data.task is not None and data.kind == "classification" else None,
-        activation=list(activation), hidden=list(state.layers), optimizer=state.opt,  # type: ignore[arg-type]
-        lr=state.lr, batch_size=state.batch, steps=1, seed=state.seed,
-    )  # fmt: skip
+        activation=list(activation),
+        hidden=list(state.layers),
+        optimizer=state.opt,  # type: ignore[arg-type]
+        lr=state.lr,
+        batch_size=state.batch,
+        steps=1,
+        seed=state.seed,
+    )
 
 
 @dataclass
@@ -71,8 +78,10 @@ class Losses:
     test_acc: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"loss": {"train": _round(self.train_loss), "test": _round(self.test_loss)},
-                "acc": {"train": _round(self.train_acc), "test": _round(self.test_acc)}}  # fmt: skip
+        return {
+            "loss": {"train": _round(self.train_loss), "test": _round(self.test_loss)},
+            "acc": {"train": _round(self.train_acc), "test": _round(self.test_acc)},
+        }
 
 
 @dataclass
@@ -106,8 +115,15 @@ class Learner:
 
     def __post_init__(self) -> None:
         self.config = train_config(self.state, self.data, self.activation)
-        mlp = MLP(len(self.state.feat), self.config.hidden, self.data.out_features, self.config.activation,
-                  self.config.init, self.config.bias_init, torch.Generator().manual_seed(self.config.seed))  # fmt: skip
+        mlp = MLP(
+            len(self.state.feat),
+            self.config.hidden,
+            self.data.out_features,
+            self.config.activation,
+            self.config.init,
+            self.config.bias_init,
+            torch.Generator().manual_seed(self.config.seed),
+        )
         self.model = FeatureNet(self.state.feat, mlp)
         self.optimizer = make_optimizer(self.model.parameters(), self.config)
         self.criterion = loss_fn(self.data.task) if self.data.task is not None else F.cross_entropy  # own: 2 classes
@@ -177,12 +193,16 @@ class Learner:
         result = Losses()
         if len(self.train_f):
             out = self.mlp(self.train_f)
-            result.train_loss, result.train_acc = self.criterion(out, self.data.train_y).item(), self._accuracy(
-                out, self.data.train_y)  # fmt: skip
+            result.train_loss, result.train_acc = (
+                self.criterion(out, self.data.train_y).item(),
+                self._accuracy(out, self.data.train_y),
+            )
         if len(self.test_f):
             out = self.mlp(self.test_f)
-            result.test_loss, result.test_acc = self.criterion(out, self.data.test_y).item(), self._accuracy(
-                out, self.data.test_y)  # fmt: skip
+            result.test_loss, result.test_acc = (
+                self.criterion(out, self.data.test_y).item(),
+                self._accuracy(out, self.data.test_y),
+            )
         for value in (result.train_loss, result.test_loss):
             if value is not None and not math.isfinite(value):
                 raise ActlabError(

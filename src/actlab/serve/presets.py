@@ -21,8 +21,14 @@ class Preset:
     play: bool = True  # start training at once
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "note": self.note, "state": self.state, "ask": self.ask,
-                "play": self.play}  # fmt: skip
+        return {
+            "key": self.key,
+            "title": self.title,
+            "note": self.note,
+            "state": self.state,
+            "ask": self.ask,
+            "play": self.play,
+        }
 
 
 PRESETS: tuple[Preset, ...] = (

@@ -54,8 +54,14 @@ def url_of(sock: socket.socket, host: str) -> str:
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
 
 
-def run(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, runs_dir: Path | str = "actlab-runs",
-        on_ready: Callable[[str], None] = lambda url: None, limits: Limits | None = None) -> None:  # fmt: skip
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = False,
+    runs_dir: Path | str = "actlab-runs",
+    on_ready: Callable[[str], None] = lambda url: None,
+    limits: Limits | None = None,
+) -> None:
     """Serve the playground on ``host:port`` until interrupted; ``on_ready`` gets its address first."""
     import uvicorn
 
@@ -63,8 +69,13 @@ def run(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, r
 
     sock = listen(host, port)
     url = url_of(sock, host)
-    config = uvicorn.Config(create_app(limits, runs_dir), log_level="warning", ws_max_size=WS_MAX_BYTES,
-                            ws_per_message_deflate=False, lifespan="on")  # fmt: skip
+    config = uvicorn.Config(
+        create_app(limits, runs_dir),
+        log_level="warning",
+        ws_max_size=WS_MAX_BYTES,
+        ws_per_message_deflate=False,
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     on_ready(url)
     if open_browser:

@@ -17,9 +17,8 @@ from typing import Any
 
 import torch
 
-from actlab.catalog import lookup
+from actlab.catalog.entries import lookup
 from actlab.errors import ActlabError
-from actlab.evaluation import line_inputs, parse_inputs, predict_batch
 from actlab.serve import heatmaps
 from actlab.serve.dataset import Dataset, build_dataset, require_points
 from actlab.serve.features import feature_matrix
@@ -27,6 +26,7 @@ from actlab.serve.learner import Learner
 from actlab.serve.limits import Limits
 from actlab.serve.protocol import pack_binary
 from actlab.serve.state import State
+from actlab.training.evaluate import line_inputs, parse_inputs, predict_batch
 
 DATA_KEYS = ("data", "noise", "split", "seed", "pts")
 NETWORK_KEYS = ("feat", "layers", "act", "cmp")
@@ -95,8 +95,12 @@ class Session:
 
     def describe(self) -> list[dict[str, Any] | bytes]:
         """Everything the page needs to draw the experiment from scratch."""
-        return [self.data.describe() | self._slice_truth(), self.network_message(), self.features_frame(),
-                self.make_frame()]  # fmt: skip
+        return [
+            self.data.describe() | self._slice_truth(),
+            self.network_message(),
+            self.features_frame(),
+            self.make_frame(),
+        ]
 
     def _learners(self, state: State, data: Dataset) -> list[Learner]:
         """The network of the state and, in compare mode, the second one: same data, seed and batches."""
@@ -152,9 +156,16 @@ class Session:
             nets.append({**header, **health})
             payload.append(grids)
         self.frame += 1
-        header = {"type": "frame", "frame": self.frame, "build": self.build, "epoch": self.learners[0].epochs,
-                  "steps": self.learners[0].steps, "t": time.time() * 1000, "grid": self.limits.grid,
-                  "nets": nets}  # fmt: skip
+        header = {
+            "type": "frame",
+            "frame": self.frame,
+            "build": self.build,
+            "epoch": self.learners[0].epochs,
+            "steps": self.learners[0].steps,
+            "t": time.time() * 1000,
+            "grid": self.limits.grid,
+            "nets": nets,
+        }
         return pack_binary(header, b"".join(payload))
 
     def _net_frame(self, learner: Learner) -> tuple[dict[str, Any], bytes]:
@@ -190,14 +201,25 @@ class Session:
             return {}
         x = self._slice_x()
         truth = self.data.task.targets(x.double())[:, 0]
-        return {"slice": {"a": [round(v, 4) for v in x[:, 0].tolist()], "b": [round(v, 4) for v in x[:, 1].tolist()],
-                          "truth": [round(v, 4) for v in truth.tolist()]}}  # fmt: skip
+        return {
+            "slice": {
+                "a": [round(v, 4) for v in x[:, 0].tolist()],
+                "b": [round(v, 4) for v in x[:, 1].tolist()],
+                "truth": [round(v, 4) for v in truth.tolist()],
+            }
+        }
 
     def features_frame(self) -> bytes:
         grids, scales = heatmaps.feature_grids(self.state.feat, self.points)
         square = self.data.view(self.state.view)
-        header = {"type": "features", "names": list(self.state.feat), "scales": scales, "grid": self.limits.grid,
-                  "square": list(square), "output_scale": self.output_scale}  # fmt: skip
+        header = {
+            "type": "features",
+            "names": list(self.state.feat),
+            "scales": scales,
+            "grid": self.limits.grid,
+            "square": list(square),
+            "output_scale": self.output_scale,
+        }
         return pack_binary(header, grids)
 
     def network_message(self) -> dict[str, Any]:
@@ -209,8 +231,12 @@ class Session:
                 if name not in curves:
                     entry = lookup(name)
                     params = entry.resolve()
-                    curves[name] = {"f": _round_list(entry.fn(x, **params)), "df": _round_list(entry.grad(x, **params)),
-                                    "formula": entry.formula, "derivative": entry.derivative}  # fmt: skip
+                    curves[name] = {
+                        "f": _round_list(entry.fn(x, **params)),
+                        "df": _round_list(entry.grad(x, **params)),
+                        "formula": entry.formula,
+                        "derivative": entry.derivative,
+                    }
         return {
             "type": "network",
             "build": self.build,
@@ -229,7 +255,7 @@ class Session:
 
     def ask(self, text: str) -> dict[str, Any]:
         """The networks' answer at one point: ``"5 + 3"`` or ``"5 3"`` on add, ``"0.5 -1"`` on a classification
-        set (through :func:`actlab.evaluation.parse_inputs`, which knows each task's operator)."""
+        set (through :func:`actlab.training.evaluate.parse_inputs`, which knows each task's operator)."""
         task = self.data.task
         numbers = parse_inputs(text.split(), task) if task is not None else _coordinates(text)
         x = torch.tensor([numbers], dtype=torch.float32)
@@ -277,8 +303,10 @@ class SessionManager:
 
     def open(self) -> Session:
         if len(self.sessions) >= self.limits.max_sessions:
-            raise ActlabError(f"the server already has {self.limits.max_sessions} pages open, its limit; "
-                              "close another playground tab and reload")  # fmt: skip
+            raise ActlabError(
+                f"the server already has {self.limits.max_sessions} pages open, its limit; "
+                "close another playground tab and reload"
+            )
         self._next += 1
         session = Session(f"s{self._next}", self.limits)
         self.sessions[session.id] = session

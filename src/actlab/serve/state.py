@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from actlab.catalog import lookup
+from actlab.catalog.entries import lookup
 from actlab.errors import ActlabError
 from actlab.serve.features import FEATURES
 from actlab.serve.limits import Limits
@@ -89,8 +89,9 @@ class State:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (tuples as lists), the form the page and the URL use."""
         data = asdict(self)
-        return {k: [list(p) for p in v] if k == "pts" else list(v) if isinstance(v, tuple) else v
-                for k, v in data.items()}  # fmt: skip
+        return {
+            k: [list(p) for p in v] if k == "pts" else list(v) if isinstance(v, tuple) else v for k, v in data.items()
+        }
 
     def with_(self, **changes: Any) -> State:
         return replace(self, **changes)
@@ -274,7 +275,7 @@ def _one_per_layer(act: tuple[str, ...], depth: int, given: bool) -> tuple[str, 
 
 def schema(limits: Limits) -> dict[str, Any]:
     """The rules of :func:`parse_state` for the page: defaults, choices and bounds of every key."""
-    from actlab.catalog import names
+    from actlab.catalog.entries import names
 
     return {
         "defaults": State().to_dict(),

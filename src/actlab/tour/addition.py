@@ -2,7 +2,7 @@
 
 Every model of a section trains in one call of the vectorized trainer (:func:`actlab.train_many`): the
 seeds and activations of one task share a shape, so they run as one batched computation. Intervals are
-Student-t 95 % intervals over seeds (:func:`actlab.stats.estimate`).
+Student-t 95 % intervals over seeds (:func:`actlab.experiments.stats.estimate`).
 """
 
 from __future__ import annotations
@@ -16,20 +16,20 @@ import torch
 from matplotlib.figure import Figure as MplFigure
 from torch import nn
 
-from actlab.evaluation import slope_ratio
-from actlab.model import MLP
-from actlab.plots_train import class_map, extrapolation_figure, line_formula
-from actlab.plotting import plt
-from actlab.stats import Estimate, estimate
-from actlab.tasks import Task
+from actlab.experiments.stats import Estimate, estimate
+from actlab.fast.vectorized import default_workers, train_many
+from actlab.nets.mlp import MLP
+from actlab.nets.tasks import Task
+from actlab.plots.style import plt
+from actlab.plots.training import class_map, extrapolation_figure, line_formula
 from actlab.tour import findings as f
 from actlab.tour import verdicts as v
 from actlab.tour.config import TourConfig
 from actlab.tour.figures import error_bars, rendered
 from actlab.tour.model import Claim, Figure, Section, Table
 from actlab.tour.text import say, template
-from actlab.training import TrainConfig, TrainResult, make_task
-from actlab.vectorized import default_workers, train_many
+from actlab.training.config import TrainConfig, TrainResult, make_task
+from actlab.training.evaluate import slope_ratio
 
 ARITHMETIC = ("relu", "leaky_relu", "sigmoid", "tanh", "identity")
 
@@ -118,7 +118,7 @@ def circle_figure(models: Mapping[str, nn.Module], lang: str) -> MplFigure:
 
 def outside_slope(model: nn.Module, task: Task) -> float:
     """The share of the truth's growth the prediction follows far outside the training range, averaged over
-    both directions (:func:`actlab.evaluation.slope_ratio`): about 1 keeps going, about 0 is flat."""
+    both directions (:func:`actlab.training.evaluate.slope_ratio`): about 1 keeps going, about 0 is flat."""
     return (slope_ratio(model, task) + slope_ratio(model, task, near=-5.0, far=-10.0)) / 2
 
 
@@ -144,8 +144,9 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
     value = adder(a, b)
     task = make_task(replace(base, task="add"))
     # each activation's add models, in seed order
-    add_models = {act: [r.model for r in results if r.config.task == "add" and r.config.activation == act]
-                  for act in ARITHMETIC}  # fmt: skip
+    add_models = {
+        act: [r.model for r in results if r.config.task == "add" and r.config.activation == act] for act in ARITHMETIC
+    }
     slopes = {act: statistics.fmean(outside_slope(m, task) for m in ms) for act, ms in add_models.items()}
 
     def bars(lang: str) -> MplFigure:
@@ -158,10 +159,13 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
 
     def lines(lang: str) -> MplFigure:
         return extrapolation_figure(
-            {act: ms[0] for act, ms in add_models.items()}, task,
-            title=say(lang, "plot.s4_extrap_title"), xlabel=say(lang, "plot.s4_extrap_x", formula=line_formula(task)),
-            truth=say(lang, "plot.truth"), training=say(lang, "plot.training_range"),
-        )  # fmt: skip
+            {act: ms[0] for act, ms in add_models.items()},
+            task,
+            title=say(lang, "plot.s4_extrap_title"),
+            xlabel=say(lang, "plot.s4_extrap_x", formula=line_formula(task)),
+            truth=say(lang, "plot.truth"),
+            training=say(lang, "plot.training_range"),
+        )
 
     low, high = task.train_range
     return Section(

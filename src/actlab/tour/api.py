@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from actlab.outputs import prepare_output_file
-from actlab.store import ResultStore, default_path
+from actlab.experiments.store import ResultStore, default_path
 from actlab.tour.config import TourConfig
 from actlab.tour.document import Document, document
 from actlab.tour.model import TourResult
 from actlab.tour.report import check_out_dir, write_report
 from actlab.tour.runner import Progress, run_tour
 from actlab.tour.text import check_lang, say
+from actlab.util.outputs import prepare_output_file
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,16 @@ class TourOutput:
             for figure in section["figures"]:
                 figure.pop("png")
         data["claims"] = [
-            {"claim": c.key, "statement": say(lang, c.key), "verdict": c.verdict.value,
-             "evidence": c.evidence_text(lang), "numbers": c.fields, "section": c.section}
+            {
+                "claim": c.key,
+                "statement": say(lang, c.key),
+                "verdict": c.verdict.value,
+                "evidence": c.evidence_text(lang),
+                "numbers": c.fields,
+                "section": c.section,
+            }
             for c in self.result.claims
-        ]  # fmt: skip
+        ]
         data["notices"] = list(self.document.notices)
         data["report"] = {k: str(p) for k, p in self.paths.items()}
         data["cached"] = self.result.cached
@@ -54,7 +60,7 @@ def take_tour(
 ) -> TourOutput:
     """Run the tour in ``config``'s size and describe it in ``lang``; with ``out``, write the report there.
 
-    ``db`` is the results store (default: :func:`actlab.store.default_path`); ``fresh`` measures again
+    ``db`` is the results store (default: :func:`actlab.experiments.store.default_path`); ``fresh`` measures again
     instead of reading stored sections; ``progress(section, what)`` is called as the work goes on.
     Raises :class:`~actlab.errors.ActlabError` for a bad language or report folder, before measuring.
     """

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from actlab.catalog import lookup
-from actlab.demo import run_demo
-from actlab.plotting import activation_figure
+from actlab.catalog.demo import run_demo
+from actlab.catalog.entries import lookup
+from actlab.plots.catalog import activation_figure
 from actlab.tour import verdicts as v
 from actlab.tour.figures import rendered
 from actlab.tour.model import Claim, Figure, Section, Table

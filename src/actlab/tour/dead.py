@@ -16,15 +16,16 @@ from dataclasses import replace
 import torch
 
 from actlab.diagnostics import rules
-from actlab.model import MLP
-from actlab.stats import estimate
+from actlab.experiments.stats import estimate
+from actlab.nets.mlp import MLP
 from actlab.tour import findings as f
 from actlab.tour import verdicts as v
 from actlab.tour.config import TourConfig
 from actlab.tour.figures import curves_with_band, rendered
 from actlab.tour.model import Claim, Figure, Section, Table
 from actlab.tour.text import say
-from actlab.training import TrainConfig, build_model, make_task, train
+from actlab.training.config import TrainConfig, make_task
+from actlab.training.loop import build_model, train
 
 PROBE_INPUTS = 4096  # inputs of the training distribution on which "never fires" is decided
 
@@ -54,9 +55,12 @@ def _curve(history: list[dict]) -> tuple[list[int], list[float]]:  # type: ignor
 
 def dead_neurons(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -> Section:
     base = TrainConfig(
-        task="add", hidden=list(config.dead_hidden), lr=config.dead_lr, steps=config.dead_steps,
+        task="add",
+        hidden=list(config.dead_hidden),
+        lr=config.dead_lr,
+        steps=config.dead_steps,
         track_every=config.dead_every,
-    )  # fmt: skip
+    )
     dead: dict[str, dict[str, list[float]]] = {}  # per activation: start / end / peak, one value per seed
     errors: dict[str, list[float | None]] = {}  # per activation: the error at the end, None where none exists
     curves: dict[str, list[list[float]]] = {}
@@ -80,16 +84,22 @@ def dead_neurons(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
     for name, per_seed in curves.items():
         points = [estimate([c[i] for c in per_seed]) for i in range(len(steps))]
         bands[name] = ([p.mean for p in points], [p.low for p in points], [p.high for p in points])
-    figure = rendered(lambda lang: curves_with_band(
-        steps, bands, say(lang, "plot.s5_x"), say(lang, "plot.s5_y"),
-        say(lang, "plot.s5_title", lr=config.dead_lr, seeds=config.seeds),
-    ))  # fmt: skip
+    figure = rendered(
+        lambda lang: curves_with_band(
+            steps,
+            bands,
+            say(lang, "plot.s5_x"),
+            say(lang, "plot.s5_y"),
+            say(lang, "plot.s5_title", lr=config.dead_lr, seeds=config.seeds),
+        )
+    )
     relu, leaky = share["relu"], share["leaky_relu"]
     table = Table(
         columns=["col.activation", "col.dead_start", "col.dead_end", "col.dead_peak", "col.mae_end"],
-        rows=[[n, f"{m['start']:.0%}", f"{m['end']:.0%}", f"{m['peak']:.0%}", _cell(error[n])]
-              for n, m in share.items()],
-    )  # fmt: skip
+        rows=[
+            [n, f"{m['start']:.0%}", f"{m['end']:.0%}", f"{m['peak']:.0%}", _cell(error[n])] for n, m in share.items()
+        ],
+    )
     return Section(
         key="s5",
         paragraphs=[

@@ -13,8 +13,12 @@ from actlab.tour.model import Section, Table, TourResult
 from actlab.tour.text import TEXT, check_lang, say
 
 SECTION_ORDER = ("s1", "s2", "s3", "s4", "s5", "s6", "s7")
-VERDICT_COLOURS = {"confirmed": "#1a7f37", "partly": "#9a6700", "not confirmed": "#cf222e",
-                   "inconclusive on this machine": "#59636e"}  # fmt: skip
+VERDICT_COLOURS = {
+    "confirmed": "#1a7f37",
+    "partly": "#9a6700",
+    "not confirmed": "#cf222e",
+    "inconclusive on this machine": "#59636e",
+}
 OTHER_VERDICT_COLOUR = "#59636e"  # a verdict without a colour of its own
 
 
@@ -114,10 +118,16 @@ def _section(section: Section, result: TourResult, lang: str) -> SectionBlock:
     blocks += [_table(t, lang) for t in section.tables]
     blocks += [FigureBlock(f.name, f.png_for(lang), say(lang, f.caption)) for f in section.figures]
     blocks += [
-        ClaimBlock(c.key, c.verdict.value, say(lang, c.verdict.value), say(lang, c.key), say(lang, "evidence"),
-                   c.evidence_text(lang))
+        ClaimBlock(
+            c.key,
+            c.verdict.value,
+            say(lang, c.verdict.value),
+            say(lang, c.key),
+            say(lang, "evidence"),
+            c.evidence_text(lang),
+        )
         for c in section.claims
-    ]  # fmt: skip
+    ]
     return SectionBlock(section.key, say(lang, section.key + ".title"), blocks)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure as MplFigure
 
-from actlab.plotting import find_font, line_style, plt, text_font
+from actlab.plots.style import find_font, line_style, plt, text_font
 from actlab.tour.text import CJK_FONTS
 
 
@@ -52,9 +52,13 @@ def per_layer_lines(
 
 
 def curves_with_band(
-    x: Sequence[float], curves: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]],
-    xlabel: str, ylabel: str, title: str, log: bool = False,
-) -> MplFigure:  # fmt: skip
+    x: Sequence[float],
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]],
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    log: bool = False,
+) -> MplFigure:
     """``curves[name] = (mean, low, high)`` over ``x``: a line with a shaded band."""
     fig, ax = plt.subplots(figsize=(7, 3.6), constrained_layout=True)
     for i, (name, (mean, low, high)) in enumerate(curves.items()):

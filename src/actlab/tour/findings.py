@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actlab.stats import Estimate, welch_separated
+from actlab.experiments.stats import Estimate, welch_separated
 from actlab.tour.verdicts import T, Thresholds
 
 Paragraph = tuple[str, dict[str, Any]]  # (text key, the fields of its sentence)
@@ -38,7 +38,7 @@ def linear_accuracy(
 
 def mul_error(*, identity: Estimate, relu: Estimate) -> Paragraph:
     """Section 1: does ReLU lower the error on a×b? Either one is said to be lower only when Welch's t-test
-    over the seeds tells the two means apart (:func:`actlab.stats.welch_separated`)."""
+    over the seeds tells the two means apart (:func:`actlab.experiments.stats.welch_separated`)."""
     if not welch_separated(identity, relu):
         key = "s1.mul.unclear"
     elif relu.mean < identity.mean:
@@ -50,7 +50,7 @@ def mul_error(*, identity: Estimate, relu: Estimate) -> Paragraph:
 
 def saturating_outside(*, sigmoid_slope: float, tanh_slope: float, limits: Limits = L) -> Paragraph:
     """Section 4: do sigmoid and tanh flatten out far outside the training range? A slope is the share of the
-    truth's growth that the prediction follows there (:func:`actlab.evaluation.slope_ratio`)."""
+    truth's growth that the prediction follows there (:func:`actlab.training.evaluate.slope_ratio`)."""
     flat = all(abs(s) <= limits.flat for s in (sigmoid_slope, tanh_slope))
     key = "s4.saturating.flat" if flat else "s4.saturating.not_flat"
     return key, {"sigmoid_slope": sigmoid_slope, "tanh_slope": tanh_slope}

@@ -107,8 +107,12 @@ class TourResult:
         return [c for s in self.sections for c in s.claims]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "seeds": self.seeds, "seconds": self.seconds,
-                "sections": [s.to_dict() for s in self.sections]}  # fmt: skip
+        return {
+            "mode": self.mode,
+            "seeds": self.seeds,
+            "seconds": self.seconds,
+            "sections": [s.to_dict() for s in self.sections],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TourResult:

@@ -10,7 +10,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from actlab.outputs import prepare_output_dir
 from actlab.tour.document import (
     Block,
     ClaimBlock,
@@ -25,6 +24,7 @@ from actlab.tour.document import (
 )
 from actlab.tour.model import TourResult
 from actlab.tour.text import CJK_FONTS
+from actlab.util.outputs import prepare_output_dir
 
 
 def _font_stack(latin: tuple[str, ...], generic: str) -> str:
@@ -188,7 +188,7 @@ def _umask() -> int:
 
 def check_out_dir(out_dir: Path) -> None:
     """Raise :class:`ActlabError` unless a report can be written to ``out_dir`` (call it before any work);
-    missing parent folders are created (:func:`actlab.outputs.prepare_output_dir`)."""
+    missing parent folders are created (:func:`actlab.util.outputs.prepare_output_dir`)."""
     prepare_output_dir(out_dir, what="the report")
 
 

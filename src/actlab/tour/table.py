@@ -1,7 +1,7 @@
 """Section 3: the comparison table the lesson lost, rebuilt from measurements.
 
 Three figures per activation, each measured with the library: forward+backward time relative to ReLU
-(:mod:`actlab.speed`), the gradient norm reaching the first hidden layer of a deep network at
+(:mod:`actlab.experiments.speed`), the gradient norm reaching the first hidden layer of a deep network at
 initialisation relative to the last (:func:`actlab.diagnose`, whose label-free probe backpropagates a
 fixed random direction; the norm is taken of the gradient at each hidden layer's activations, all of the
 same width), and the fraction of exact zeros among the hidden activations (the same report).
@@ -15,10 +15,10 @@ from collections.abc import Callable
 
 import torch
 
-from actlab.catalog import lookup
+from actlab.catalog.entries import lookup
 from actlab.diagnostics import diagnose
-from actlab.model import MLP
-from actlab.speed import Ratio, SpeedConfig, measure, relative_to
+from actlab.experiments.speed import Ratio, SpeedConfig, measure, relative_to
+from actlab.nets.mlp import MLP
 from actlab.tour import verdicts as v
 from actlab.tour.config import TourConfig
 from actlab.tour.figures import per_layer_lines, rendered
@@ -70,8 +70,14 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
     tick("timing forward and backward passes")
     # one thread, timed by its own CPU clock: a busy machine then slows every function alike
     speed_config = SpeedConfig(
-        sizes=(config.speed_size,), repeats=config.speed_repeats, max_repeats=2 * config.speed_repeats,
-        min_seconds=0.02, threads=1, clock="cpu", devices=("cpu",), impl="kernel",  # the functions, not actlab's checks
+        sizes=(config.speed_size,),
+        repeats=config.speed_repeats,
+        max_repeats=2 * config.speed_repeats,
+        min_seconds=0.02,
+        threads=1,
+        clock="cpu",
+        devices=("cpu",),
+        impl="kernel",  # the functions, not actlab's checks
     )
     rows = measure(names, speed_config)
     ratios = relative_to(rows, "relu")  # median and 95 % interval of the per-round ratios
@@ -96,14 +102,26 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
             "col.zeros",
         ],
         rows=[
-            [n, lookup(n).formula, str(lookup(n).range_for()), _ratio_text(ratios[n]),
-             f"{ratio[n]:.2g} ({recommended_init(n)})", f"{ratio_default[n]:.2g}", f"{zeros[n]:.0%}"]
+            [
+                n,
+                lookup(n).formula,
+                str(lookup(n).range_for()),
+                _ratio_text(ratios[n]),
+                f"{ratio[n]:.2g} ({recommended_init(n)})",
+                f"{ratio_default[n]:.2g}",
+                f"{zeros[n]:.0%}",
+            ]
             for n in names
         ],
     )
-    figure = rendered(lambda lang: per_layer_lines(
-        profiles, say(lang, "plot.s3_x"), say(lang, "plot.s3_y"), say(lang, "plot.s3_title", depth=config.depth),
-    ))  # fmt: skip
+    figure = rendered(
+        lambda lang: per_layer_lines(
+            profiles,
+            say(lang, "plot.s3_x"),
+            say(lang, "plot.s3_y"),
+            say(lang, "plot.s3_title", depth=config.depth),
+        )
+    )
     others = ", ".join(f"{n} {_ratio_text(ratios[n])}" for n in names if n != "relu")
     low, high = {n: r.low for n, r in ratios.items()}, {n: r.high for n, r in ratios.items()}
     fast = v.relu_is_fast_within_spread(low=low, high=high)
