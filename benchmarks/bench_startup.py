@@ -9,9 +9,9 @@ Part 2, a profile: ``actlab compare --task add`` with 8 activations x 16 seeds o
 fresh process under cProfile. Each function's own time is put in a phase by where the function lives: imports
 (the import machinery and module bodies), training (actlab's trainer, its workers and models), statistics
 (``actlab.experiments.stats`` and the summaries of ``actlab.experiments.compare``), store
-(``actlab.experiments.store`` and sqlite3), plotting (matplotlib and actlab's plots), the CLI (typer, rich, ``actlab.cli``); the time of a function that belongs to
-none (PyTorch's kernels, builtins, the standard library) goes to its callers' phases, in proportion to the
-time each call site spent in it.
+(``actlab.experiments.store`` and sqlite3), plotting (matplotlib and actlab's plots), the CLI (typer, rich,
+``actlab.cli``); the time of a function that belongs to none (PyTorch's kernels, builtins, the standard library)
+goes to its callers' phases, in proportion to the time each call site spent in it.
 
     python benchmarks/bench_startup.py                         # 9 rounds, then the profile
     python benchmarks/bench_startup.py --src /tmp/old/src --src src   # two source trees, same rounds
@@ -124,28 +124,20 @@ def _own_phase(file: str, name: str) -> str | None:
     path = file.replace("\\", "/")
     if name == "<module>" or "importlib" in path or path.startswith("<frozen"):
         return "imports"
-    if "/actlab/stats.py" in path or "/actlab/comparison.py" in path:
+    if "/actlab/experiments/stats.py" in path or "/actlab/experiments/compare.py" in path:
         return "statistics"
-    if "/actlab/store.py" in path or "sqlite3" in path:
+    if "/actlab/experiments/store.py" in path or "sqlite3" in path:
         return "store"
-    if "matplotlib" in path or "/actlab/plot" in path:
+    if "matplotlib" in path or "/actlab/plots/" in path:
         return "plotting"
     trainer = (
-        "vectorized",
-        "stacked",
-        "stacked_optim",
-        "workers",
-        "training",
-        "tasks",
-        "model",
-        "init",
-        "evaluation",
-        "executor",
-        "modules",
-        "functional",
-        "catalog",
+        "/actlab/fast/",
+        "/actlab/training/",
+        "/actlab/nets/",
+        "/actlab/catalog/",
+        "/actlab/experiments/executor.py",
     )
-    if any(f"/actlab/{module}.py" in path for module in trainer):
+    if any(part in path for part in trainer):
         return "training"
     if "/typer/" in path or "/click/" in path or "/rich/" in path or "/actlab/cli/" in path:
         return "cli"
@@ -221,8 +213,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             wall, stats = profile_compare(sources[0], seeds, steps, Path(folder))
         by_phase = phases(stats)
         counted = sum(by_phase.values())
-        quantiles = calls(stats, "t_quantile", "actlab/stats.py")
-        betas = calls(stats, "incomplete_beta", "actlab/stats.py")
+        quantiles = calls(stats, "t_quantile", "actlab/experiments/stats.py")
+        betas = calls(stats, "incomplete_beta", "actlab/experiments/stats.py")
         report.update(
             compare_seconds=plain,
             profiled_seconds=wall,

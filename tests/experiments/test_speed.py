@@ -1,6 +1,6 @@
 """``actlab.experiments.speed``, ``actlab bench`` and the tour's speed verdict: figures from known times (fake
-clocks), the rounds' stopping rule, spreads, and why plain ``actlab bench`` cannot print absurd figures. No real timing is
-asserted."""
+clocks), the rounds' stopping rule, spreads, and why plain ``actlab bench`` cannot print absurd figures. No real
+timing is asserted."""
 
 from __future__ import annotations
 
