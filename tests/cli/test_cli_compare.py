@@ -128,12 +128,12 @@ def test_compare_creates_missing_folders_and_refuses_unwritable_ones_before_trai
 
 
 def test_compare_output_that_fails_at_the_end_keeps_the_results(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import actlab.plots
+    import actlab.plots.style
 
     def full_disk(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(actlab.plots, "save", full_disk)
+    monkeypatch.setattr(actlab.plots.style, "save", full_disk)
     db, out = tmp_path / "runs.db", tmp_path / "report"
     result = cli("compare", "-a", "relu,tanh", "--seeds", "2", *SMALL, "--db", str(db), "--out", str(out), "--json")
     one_line_error(result, f"cannot write to {out}: no space left on device (the work itself is done")

@@ -344,12 +344,12 @@ def test_out_refuses_a_folder_that_is_not_a_run(cli, tmp_path: Path) -> None:
 
 
 def test_ctrl_c_during_training_writes_nothing(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import actlab.training
+    import actlab.training.loop
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(actlab.training, "_train", interrupted)
+    monkeypatch.setattr(actlab.training.loop, "_train", interrupted)
     r = cli("train", "--steps", "5", "--out", str(tmp_path / "run"))
     assert r.code == 130 and "Traceback" not in r.err
     assert list(tmp_path.iterdir()) == []
@@ -427,12 +427,12 @@ def test_a_run_far_worse_than_its_start_is_saved_with_a_warning(cli, tmp_path: P
 @pytest.fixture
 def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
     """Training that fails the test if it starts: a refusal must come before any work."""
-    import actlab.training
+    import actlab.training.loop
 
     def must_not_train(*args: object) -> None:
         raise AssertionError("training started although the output location can never be written")
 
-    monkeypatch.setattr(actlab.training, "_train", must_not_train)
+    monkeypatch.setattr(actlab.training.loop, "_train", must_not_train)
 
 
 def test_out_creates_missing_folders(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
