@@ -19,6 +19,7 @@ from actlab.text.zh import ZH
 
 LANGS = ("en", "zh")
 TABLES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
+MISSING = "missing"  # the one key outside a namespace: how a measurement that does not exist reads
 
 
 class _Formatter(string.Formatter):
@@ -52,7 +53,7 @@ def template(lang: str, key: str) -> str:
 def say(lang: str, key: str, **fields: object) -> str:
     """The sentence ``key`` in ``lang``, with ``fields`` filled in (``None`` reads "n/a")."""
     table = TABLES[check_lang(lang)]
-    return _Formatter(table["missing"]).format(table[key], **fields)
+    return _Formatter(table[MISSING]).format(table[key], **fields)
 
 
-__all__ = ["LANGS", "TABLES", "check_lang", "has", "say", "template"]
+__all__ = ["EN", "LANGS", "MISSING", "TABLES", "ZH", "check_lang", "has", "say", "template"]

@@ -162,7 +162,7 @@ EN: dict[str, str] = {
     "tour.s7.title": "7. Summary: the lesson's claims against the measurements",
     "tour.s7.explain": (
         "Each verdict below is computed from the numbers above with fixed thresholds (documented in "
-        "actlab.tour.verdicts); none is written by hand."
+        "actlab.tour.claim_verdicts); none is written by hand."
     ),
     # --- tour: evidence: the numbers behind each verdict --------------------------------------------------------------
     "tour.ev.nonlinearity": (

@@ -141,7 +141,7 @@ ZH: dict[str, str] = {
     # --- tour: 7. summary ---------------------------------------------------------------------------------------------
     "tour.s7.title": "7. 总结：课文论断与测量结果对照",
     "tour.s7.explain": (
-        "下表中的每个结论都是用固定阈值（见 actlab.tour.verdicts）从上面的数据计算出来的，没有一个是手写的。"
+        "下表中的每个结论都是用固定阈值（见 actlab.tour.claim_verdicts）从上面的数据计算出来的，没有一个是手写的。"
     ),
     # --- tour: evidence: the numbers behind each verdict --------------------------------------------------------------
     "tour.ev.nonlinearity": (

@@ -3,7 +3,7 @@
 A section's prose mixes explanation (true by construction: what ReLU is, why a+b is linear) with findings
 (what this run measured: "sigmoid flattens out"). A finding is never a fixed sentence: each function below
 takes the measurements and returns the paragraph that fits them, as ``(text key, fields)``; the words are in
-:mod:`actlab.tour.text`. The tests feed numbers on both sides of every limit.
+:mod:`actlab.text` (keys ``tour.*``). The tests feed numbers on both sides of every limit.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actlab.experiments.stats import Estimate, welch_separated
-from actlab.tour.verdicts import T, Thresholds
+from actlab.tour.claim_verdicts import ClaimThresholds, T
 
 Paragraph = tuple[str, dict[str, Any]]  # (text key, the fields of its sentence)
 
@@ -27,10 +27,10 @@ L = Limits()
 
 
 def linear_accuracy(
-    *, identity_accuracy: float, relu_accuracy: float, chance: float = 0.5, t: Thresholds = T
+    *, identity_accuracy: float, relu_accuracy: float, chance: float = 0.5, t: ClaimThresholds = T
 ) -> Paragraph:
     """Section 1: does the network without an activation stay near chance on the harder of xor and circle?
-    "Near" is the verdict's own margin (:attr:`Thresholds.chance_margin`)."""
+    "Near" is the verdict's own margin (:attr:`ClaimThresholds.chance_margin`)."""
     near = identity_accuracy <= chance + t.chance_margin
     key = "s1.result.chance" if near else "s1.result.above_chance"
     return key, {"identity_acc": identity_accuracy, "relu_acc": relu_accuracy}
