@@ -29,7 +29,7 @@ def test_each_sentence_has_the_same_fields_in_both_languages(key: str) -> None:
 
 def test_keys_are_namespaced_by_who_says_them() -> None:
     """Two users of the tables cannot clash: every key but the shared "missing" belongs to one namespace."""
-    assert {k.split(".", 1)[0] for k in EN if k != MISSING} == {"tour", "diagnose"}
+    assert {k.split(".", 1)[0] for k in EN if k != MISSING} == {"tour", "diagnose", "serve"}
 
 
 def test_every_diagnostics_verdict_has_a_suggestion() -> None:

@@ -5,7 +5,8 @@ Numbers never live here: sentences take them as fields, so both languages show t
 ``say(lang, key, **fields)`` picks and fills one sentence; a field that is ``None`` (a measurement that does
 not exist, such as the error of a network that diverged) reads "n/a", never 0. Text between backticks is code
 (a command): the renderers set it in a code font. Keys are namespaced by who says them: ``tour.*`` (the tour
-and its report), ``diagnose.*`` (the diagnostics report).
+and its report), ``diagnose.*`` (the diagnostics report), ``serve.*`` (the presets of
+``actlab serve``; the page's own words are in its JavaScript).
 """
 
 from __future__ import annotations

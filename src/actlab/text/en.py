@@ -1,7 +1,8 @@
 """Every user-facing sentence in English: key -> template with ``{named}`` fields.
 
 :mod:`actlab.text.zh` has exactly the same keys and fields (a test checks it).
-``tour.*``: the tour and its report; ``diagnose.*``: the diagnostics report; ``missing``: a ``None`` field.
+``tour.*``: the tour and its report; ``diagnose.*``: the diagnostics report; ``serve.*``: the page's presets;
+``missing``: a ``None`` field.
 """
 
 EN: dict[str, str] = {
@@ -290,4 +291,36 @@ EN: dict[str, str] = {
     "diagnose.label.info": "info",
     "diagnose.label.warning": "warning",
     "diagnose.label.critical": "critical",
+    # --- serve: the page's presets (title, then note) -----------------------------------------------------------------
+    "serve.preset.s1-nonlinearity.title": "1 · Why non-linearity",
+    "serve.preset.s1-nonlinearity.note": (
+        "xor with no activation (A) and with ReLU (B): a network of straight lines stays a "
+        "straight line, whatever its depth."
+    ),
+    "serve.preset.s2-definition.title": "2 · ReLU's definition",
+    "serve.preset.s2-definition.note": (
+        "ReLU keeps positive inputs and zeroes negative ones; beside the network, f and f′. Each "
+        "neuron's picture is a folded plane: zero on one side of a line."
+    ),
+    "serve.preset.s3-vanishing.title": "3 · Vanishing gradients",
+    "serve.preset.s3-vanishing.note": (
+        "Six layers of sigmoid (A) against ReLU (B): watch the gradient bars, the first layers "
+        "of the sigmoid network barely move."
+    ),
+    "serve.preset.s4-addition.title": "4 · Learning a + b",
+    "serve.preset.s4-addition.note": (
+        "ReLU (A) against no activation (B) on a + b, shown out to the extrapolation range: "
+        "the linear network is exact everywhere, ReLU keeps going in straight lines."
+    ),
+    "serve.preset.s5-dead.title": "5 · Dead neurons",
+    "serve.preset.s5-dead.note": (
+        "A learning rate far too high: ReLU units (A) die and turn grey, for good; Leaky ReLU "
+        "(B), same start and same batches, keeps all of its units."
+    ),
+    "serve.preset.s6-worked.title": "6 · Ask it: 5 + 3",
+    "serve.preset.s6-worked.note": (
+        "The lesson's question. Train a + b with ReLU, then ask the network in the box below."
+    ),
+    "serve.preset.spiral.title": "Spiral with every feature",
+    "serve.preset.spiral.note": "The hardest set: every input feature and six layers; try other activations per layer.",
 }

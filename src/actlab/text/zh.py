@@ -1,7 +1,8 @@
 """Every user-facing sentence in Chinese: key -> template with ``{named}`` fields.
 
 :mod:`actlab.text.en` has exactly the same keys and fields (a test checks it).
-``tour.*``: the tour and its report; ``diagnose.*``: the diagnostics report; ``missing``: a ``None`` field.
+``tour.*``: the tour and its report; ``diagnose.*``: the diagnostics report; ``serve.*``: the page's presets;
+``missing``: a ``None`` field.
 """
 
 ZH: dict[str, str] = {
@@ -251,4 +252,27 @@ ZH: dict[str, str] = {
     "diagnose.label.info": "提示",
     "diagnose.label.warning": "警告",
     "diagnose.label.critical": "严重",
+    # --- serve: the page's presets (title, then note) -----------------------------------------------------------------
+    "serve.preset.s1-nonlinearity.title": "1 · 为什么需要非线性",
+    "serve.preset.s1-nonlinearity.note": (
+        "xor：A 没有激活函数，B 用 ReLU。只由线性运算组成的网络再深也只能画出一条直线。"
+    ),
+    "serve.preset.s2-definition.title": "2 · ReLU 的定义",
+    "serve.preset.s2-definition.note": (
+        "ReLU 保留正数、把负数变成 0；网络旁边画着 f 和 f′。每个神经元的图都是一个折起来的平面：直线一侧全为 0。"
+    ),
+    "serve.preset.s3-vanishing.title": "3 · 梯度消失",
+    "serve.preset.s3-vanishing.note": "六层 sigmoid（A）对比 ReLU（B）：看梯度条，sigmoid 网络的前几层几乎不动。",
+    "serve.preset.s4-addition.title": "4 · 学习 a + b",
+    "serve.preset.s4-addition.note": (
+        "a + b：ReLU（A）对比没有激活函数（B），一直画到外推范围。线性网络处处精确，ReLU 在外面也按直线延伸。"
+    ),
+    "serve.preset.s5-dead.title": "5 · 死亡神经元",
+    "serve.preset.s5-dead.note": (
+        "学习率高得离谱：ReLU 神经元（A）死亡变灰，再也回不来；Leaky ReLU（B）起点和批次都相同，一个也不死。"
+    ),
+    "serve.preset.s6-worked.title": "6 · 问它：5 + 3",
+    "serve.preset.s6-worked.note": "课程里的问题：用 ReLU 训练 a + b，然后在下面的输入框里问网络。",
+    "serve.preset.spiral.title": "螺旋：全部特征",
+    "serve.preset.spiral.note": "最难的数据集：全部输入特征加六层网络；试试每层换不同的激活函数。",
 }
