@@ -21,7 +21,7 @@ HIGH = estimate([23.0, 23.5, 24.0, 24.5, 25.0])  # mean 24, far from LOW for any
 NEAR_HIGH = estimate([20.0, 22.0, 24.0, 26.0, 28.0])  # mean 24 too, overlapping HIGH
 
 # (finding, its inputs, the sentence it must pick, words only that sentence has in English, ... in Chinese)
-CASES: list[tuple[Callable[..., f.Paragraph], dict[str, Any], str, str, str]] = [
+CASES: list[tuple[Callable[..., f.Finding], dict[str, Any], str, str, str]] = [
     (
         f.linear_accuracy,
         {"identity_accuracy": 0.46, "relu_accuracy": 0.98},
@@ -135,7 +135,7 @@ CASES: list[tuple[Callable[..., f.Paragraph], dict[str, Any], str, str, str]] = 
 
 @pytest.mark.parametrize(("finding", "numbers", "key", "en", "zh"), CASES)
 def test_each_finding_picks_its_sentence(
-    finding: Callable[..., f.Paragraph], numbers: dict[str, Any], key: str, en: str, zh: str
+    finding: Callable[..., f.Finding], numbers: dict[str, Any], key: str, en: str, zh: str
 ) -> None:
     got, fields = finding(**numbers)
     assert got == key
