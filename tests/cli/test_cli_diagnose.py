@@ -131,7 +131,7 @@ def test_born_dead_table(cli) -> None:
         (["--model", "{m}:make", "--input-shape", "0,3"], "at least 1"),
         (["--model", "{m}:make"], "either --input-shape"),
         (["--model", "{m}:make", "--inputs", "{d}/none.pt"], "--inputs: no file"),
-        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--lang", "fr"], "choose en or zh"),
+        (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--lang", "fr"], "use one of en, zh"),
         (["--model", "{m}:make", "--input-shape", "4,3,4,4", "--plot", "{d}/x.txt"], "ending in .png"),
         ([], "nothing to diagnose: give a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY"),
         (

@@ -9,9 +9,10 @@ import torch
 from torch import nn
 
 from actlab.diagnostics import Thresholds, diagnose
-from actlab.diagnostics.report import LayerReport, SiteReport
-from actlab.diagnostics.verdicts import _LABELS, _TEXT, judge, labels, pct
+from actlab.diagnostics.records import LayerReport, SiteReport
+from actlab.diagnostics.verdicts import LABELS, judge, labels, pct
 from actlab.errors import ActlabError
+from actlab.text import EN
 
 
 def site(**changes: object) -> SiteReport:
@@ -135,7 +136,7 @@ def test_percent_formatting() -> None:
 
 
 def test_unknown_language_is_a_user_error() -> None:
-    with pytest.raises(ActlabError, match="choose en or zh"):
+    with pytest.raises(ActlabError, match="unknown language 'fr': use one of en, zh"):
         verdicts([site()], lang="fr")
 
 
@@ -188,9 +189,10 @@ def test_report_dict_is_plain_json_with_the_contract_keys() -> None:
 
 
 def test_every_label_and_verdict_exists_in_every_language() -> None:
-    assert set(_LABELS["zh"]) == set(_LABELS["en"]) and set(_TEXT["zh"]) == set(_TEXT["en"])
+    """tests/text checks that both languages hold the same keys; here, that labels() reads every label there is."""
+    assert {k for k in EN if k.startswith("diagnose.label.")} == {f"diagnose.label.{name}" for name in LABELS}
     assert labels("zh")["collapsed"].format(answer=labels("zh")["no"]) == "塌缩：否"
     assert labels("en")["collapsed"].format(answer=labels("en")["yes"]) == "collapsed: yes"
     assert [labels("zh")[s] for s in ("info", "warning", "critical")] == ["提示", "警告", "严重"]
-    with pytest.raises(ActlabError, match="choose en or zh"):
+    with pytest.raises(ActlabError, match="unknown language 'fr': use one of en, zh"):
         labels("fr")

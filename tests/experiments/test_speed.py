@@ -25,9 +25,9 @@ from actlab.experiments.speed import (
     seconds_per_call,
     speed_row,
 )
-from actlab.tour import verdicts as v
-from actlab.tour.text import say
-from actlab.tour.verdicts import Verdict
+from actlab.tour import claim_verdicts as v
+from actlab.tour.claim_verdicts import ClaimVerdict
+from actlab.tour.words import tour_say
 
 
 class FakeClock:
@@ -190,27 +190,29 @@ def test_bad_settings(settings: dict, message: str) -> None:  # type: ignore[typ
 @pytest.mark.parametrize(
     ("low", "high", "expected"),
     [
-        ({"sigmoid": 1.5, "tanh": 1.3}, {"sigmoid": 1.7, "tanh": 1.4}, Verdict.CONFIRMED),  # both ends over 1.10
-        ({"sigmoid": 0.9, "tanh": 0.95}, {"sigmoid": 1.0, "tanh": 1.05}, Verdict.NOT_CONFIRMED),  # both under
-        ({"sigmoid": 1.2, "tanh": 1.0}, {"sigmoid": 1.3, "tanh": 1.08}, Verdict.PARTLY),
+        ({"sigmoid": 1.5, "tanh": 1.3}, {"sigmoid": 1.7, "tanh": 1.4}, ClaimVerdict.CONFIRMED),  # both ends over 1.10
+        ({"sigmoid": 0.9, "tanh": 0.95}, {"sigmoid": 1.0, "tanh": 1.05}, ClaimVerdict.NOT_CONFIRMED),  # both under
+        ({"sigmoid": 1.2, "tanh": 1.0}, {"sigmoid": 1.3, "tanh": 1.08}, ClaimVerdict.PARTLY),
         # the flip: sigmoid/relu 0.81, 0.95, 1.26 over three runs straddle the 10 % threshold
-        ({"sigmoid": 0.81, "tanh": 1.2}, {"sigmoid": 1.26, "tanh": 1.3}, Verdict.INCONCLUSIVE),
-        ({"sigmoid": 1.09, "tanh": 1.09}, {"sigmoid": 1.11, "tanh": 1.11}, Verdict.INCONCLUSIVE),
+        ({"sigmoid": 0.81, "tanh": 1.2}, {"sigmoid": 1.26, "tanh": 1.3}, ClaimVerdict.INCONCLUSIVE),
+        ({"sigmoid": 1.09, "tanh": 1.09}, {"sigmoid": 1.11, "tanh": 1.11}, ClaimVerdict.INCONCLUSIVE),
     ],
 )
 def test_speed_verdict_is_inconclusive_when_the_spread_straddles_a_threshold(
-    low: dict[str, float], high: dict[str, float], expected: Verdict
+    low: dict[str, float], high: dict[str, float], expected: ClaimVerdict
 ) -> None:
     relu = {"relu": 1.0}
     assert v.relu_is_fast_within_spread(low={**relu, **low}, high={**relu, **high}) is expected
 
 
 def test_the_inconclusive_verdict_reads_in_both_languages() -> None:
-    assert say("en", Verdict.INCONCLUSIVE.value) == "inconclusive on this machine"
-    assert say("zh", Verdict.INCONCLUSIVE.value) == "在本机上无法判定"
+    assert tour_say("en", ClaimVerdict.INCONCLUSIVE.value) == "inconclusive on this machine"
+    assert tour_say("zh", ClaimVerdict.INCONCLUSIVE.value) == "在本机上无法判定"
     pairs = "sigmoid 1.02 (0.81–1.26)"
-    assert say("en", "ev.fast", rounds=9, pairs=pairs).endswith("9 rounds (95 % interval): sigmoid 1.02 (0.81–1.26)")
-    assert "9 轮" in say("zh", "ev.fast", rounds=9, pairs=pairs)
+    assert tour_say("en", "ev.fast", rounds=9, pairs=pairs).endswith(
+        "9 rounds (95 % interval): sigmoid 1.02 (0.81–1.26)"
+    )
+    assert "9 轮" in tour_say("zh", "ev.fast", rounds=9, pairs=pairs)
 
 
 def test_bench_cli_json_and_errors(cli) -> None:  # type: ignore[no-untyped-def]

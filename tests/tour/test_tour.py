@@ -17,14 +17,15 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.text import Text
 
 from actlab.experiments.stats import Estimate
+from actlab.plots.fonts import CJK_FONTS
 from actlab.plots.style import find_font, plt
+from actlab.tour import claim_verdicts as v
 from actlab.tour import findings
-from actlab.tour import verdicts as v
 from actlab.tour.config import TourConfig
-from actlab.tour.model import TourResult
-from actlab.tour.report import render_html, render_markdown
+from actlab.tour.render import render_html, render_markdown
+from actlab.tour.results import TourResult
 from actlab.tour.runner import SECTIONS, run_tour
-from actlab.tour.text import CJK_FONTS, TEXT
+from actlab.tour.words import tour_say
 
 FIGURES = {"s1-circle", "s2-curves", "s3-gradients", "s4-errors", "s4-extrapolation", "s5-dead"}
 CLAIMS = {
@@ -114,10 +115,10 @@ def test_tour_writes_both_reports_with_every_section_figure_and_claim(tour_runs:
         for name in FIGURES:
             assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
             assert f"figures/{name}.png" in markdown
-        assert TEXT["s4.title"][lang] in page and TEXT["s4.title"][lang] in markdown
+        assert tour_say(lang, "s4.title") in page and tour_say(lang, "s4.title") in markdown
         assert (out / "report.html").stat().st_mode & 0o044 == 0o044  # readable by others, like any output
     zh_markdown = (tour_runs["zh"]["dir"] / "report.md").read_text(encoding="utf-8")
-    assert TEXT["from_store"]["zh"] in zh_markdown  # the report says its numbers came from the store
+    assert tour_say("zh", "from_store") in zh_markdown  # the report says its numbers came from the store
     assert "测量用时 0.0 秒" not in zh_markdown  # and gives the time the measurement took, not the lookup
 
 
@@ -311,12 +312,11 @@ def test_report_renders_in_headless_chromium_with_real_chinese_glyphs(tour_runs:
 
 
 def test_renderers_are_pure_and_language_complete() -> None:
-    """Every text key has both languages, and rendering a hand-made result needs no measurement."""
-    assert all(set(sentence) == {"en", "zh"} for sentence in TEXT.values())
+    """Rendering a hand-made result needs no measurement (tests/text checks that every key has both languages)."""
     result = TourResult.from_dict({"mode": "quick", "seeds": 2, "seconds": 1.0, "sections": []})
     for lang in ("en", "zh"):
-        assert TEXT["title"][lang] in render_html(result, lang)
-        assert TEXT["title"][lang] in render_markdown(result, lang)
+        assert tour_say(lang, "title") in render_html(result, lang)
+        assert tour_say(lang, "title") in render_markdown(result, lang)
 
 
 def test_interrupted_tour_keeps_finished_sections(tmp_path: Path) -> None:
@@ -363,7 +363,7 @@ def test_bad_arguments_fail_in_one_line_before_any_measurement(
 
 
 def test_the_report_folder_s_missing_parents_are_created_before_any_work(tmp_path: Path) -> None:
-    from actlab.tour.report import check_out_dir
+    from actlab.tour.render import check_out_dir
 
     check_out_dir(tmp_path / "new" / "deeper" / "report")
     assert (tmp_path / "new" / "deeper").is_dir() and not (tmp_path / "new" / "deeper" / "report").exists()

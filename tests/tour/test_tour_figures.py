@@ -22,14 +22,14 @@ from actlab.catalog.entries import lookup
 from actlab.nets.mlp import MLP
 from actlab.nets.tasks import get_task
 from actlab.plots.catalog import activation_figure
+from actlab.plots.fonts import CJK_FONTS
 from actlab.plots.style import find_font, plt
 from actlab.plots.training import decision_figure, extrapolation_figure, line_formula
 from actlab.tour.addition import circle_figure
 from actlab.tour.figures import error_bars, per_layer_lines, rendered
-from actlab.tour.model import Figure as TourFigure
-from actlab.tour.model import Section, TourResult
-from actlab.tour.report import CSS, render_html, render_markdown
-from actlab.tour.text import CJK_FONTS
+from actlab.tour.render import CSS, render_html, render_markdown
+from actlab.tour.results import Figure as TourFigure
+from actlab.tour.results import Section, TourResult
 
 # class 1 (logit 1 > logit 0) exactly where a > 0: both classes in every map
 SPLIT = MLP.from_weights([[[-1.0, 0.0], [1.0, 0.0]]], activation="identity")

@@ -10,17 +10,18 @@ from typing import Any
 import pytest
 
 from actlab.experiments.stats import estimate
+from actlab.text import EN, ZH
 from actlab.tour import findings as f
 from actlab.tour.document import document
-from actlab.tour.model import Section, Table, TourResult
-from actlab.tour.text import TEXT, say
+from actlab.tour.results import Section, Table, TourResult
+from actlab.tour.words import tour_say
 
 LOW = estimate([4.0, 4.5, 5.0, 5.5, 6.0])  # mean 5
 HIGH = estimate([23.0, 23.5, 24.0, 24.5, 25.0])  # mean 24, far from LOW for any t-test
 NEAR_HIGH = estimate([20.0, 22.0, 24.0, 26.0, 28.0])  # mean 24 too, overlapping HIGH
 
 # (finding, its inputs, the sentence it must pick, words only that sentence has in English, ... in Chinese)
-CASES: list[tuple[Callable[..., f.Paragraph], dict[str, Any], str, str, str]] = [
+CASES: list[tuple[Callable[..., f.Finding], dict[str, Any], str, str, str]] = [
     (
         f.linear_accuracy,
         {"identity_accuracy": 0.46, "relu_accuracy": 0.98},
@@ -134,29 +135,31 @@ CASES: list[tuple[Callable[..., f.Paragraph], dict[str, Any], str, str, str]] = 
 
 @pytest.mark.parametrize(("finding", "numbers", "key", "en", "zh"), CASES)
 def test_each_finding_picks_its_sentence(
-    finding: Callable[..., f.Paragraph], numbers: dict[str, Any], key: str, en: str, zh: str
+    finding: Callable[..., f.Finding], numbers: dict[str, Any], key: str, en: str, zh: str
 ) -> None:
     got, fields = finding(**numbers)
     assert got == key
-    assert en in say("en", got, **fields) and zh in say("zh", got, **fields)
-    others = [k for k in TEXT if k.rsplit(".", 1)[0] == key.rsplit(".", 1)[0] and k != key]
+    assert en in tour_say("en", got, **fields) and zh in tour_say("zh", got, **fields)
+    others = [k for k in EN if k.rsplit(".", 1)[0] == f"tour.{key}".rsplit(".", 1)[0] and k != f"tour.{key}"]
     assert others  # each finding has another sentence to choose ...
     for other in others:  # ... which says something else
-        assert en not in TEXT[other]["en"] and zh not in TEXT[other]["zh"]
+        assert en not in EN[other] and zh not in ZH[other]
 
 
 def test_findings_show_the_numbers_they_were_chosen_from() -> None:
     key, fields = f.saturating_outside(sigmoid_slope=0.004, tanh_slope=0.13)
-    assert "0.00" in say("en", key, **fields) and "0.13" in say("zh", key, **fields)
+    assert "0.00" in tour_say("en", key, **fields) and "0.13" in tour_say("zh", key, **fields)
     key, fields = f.mul_error(identity=HIGH, relu=LOW)
-    assert "from 24 to 5" in say("en", key, **fields)
+    assert "from 24 to 5" in tour_say("en", key, **fields)
 
 
 def test_a_missing_measurement_reads_n_a_never_zero() -> None:
     """A network that diverged has no error: "n/a", whatever the number's format in the sentence."""
-    assert say("en", "s5.error", relu_mae=None, leaky_mae=0.0357).endswith("n/a with ReLU and 0.0357 with Leaky ReLU.")
-    assert "无数据" in say("zh", "s5.error", relu_mae=None, leaky_mae=0.0357)
-    assert "0.0 " not in say("en", "ev.leaky", relu=0.3, leaky=0.0, relu_mae=None, leaky_mae=None)
+    assert tour_say("en", "s5.error", relu_mae=None, leaky_mae=0.0357).endswith(
+        "n/a with ReLU and 0.0357 with Leaky ReLU."
+    )
+    assert "无数据" in tour_say("zh", "s5.error", relu_mae=None, leaky_mae=0.0357)
+    assert "0.0 " not in tour_say("en", "ev.leaky", relu=0.3, leaky=0.0, relu_mae=None, leaky_mae=None)
 
 
 def test_a_table_cell_marked_missing_reads_n_a() -> None:

@@ -71,7 +71,8 @@ def diagnose(
     from actlab.diagnostics import diagnose as run_diagnose
     from actlab.diagnostics.diagnose import check_batch_size
     from actlab.diagnostics.user_model import diagnose_user_model
-    from actlab.diagnostics.verdicts import check_lang, labels
+    from actlab.diagnostics.verdicts import labels
+    from actlab.text import check_lang
     from actlab.training.device import resolve_device
     from actlab.util.bounds import check_seed
 

@@ -91,7 +91,7 @@ def tour(
     """Walk through the ReLU lesson and check each of its claims by measurement (about a minute)."""
     from actlab.tour.api import take_tour
     from actlab.tour.config import TourConfig
-    from actlab.tour.text import say
+    from actlab.tour.words import tour_say
     from actlab.training.device import resolve_device
 
     config = TourConfig.full() if full else TourConfig.quick()
@@ -108,7 +108,7 @@ def tour(
         task = bar.add_task("actlab tour", total=None)
 
         def progress(section: str, what: str) -> None:  # called only once take_tour has checked lang
-            title = say(lang, section + ".title")
+            title = tour_say(lang, section + ".title")
             bar.update(task, description=title + (f": {what}" if what else ""))
 
         output = take_tour(config, lang, out, db, fresh, progress)
@@ -116,9 +116,6 @@ def tour(
         emit_json(output.to_json())
         return
     _print_document(output.document)
-    if output.result.cached:
-        console.print(f"[dim]{escape(say(lang, 'cached', path=output.store))}[/]")
-    else:
-        console.print(f"[dim]{escape(say(lang, 'elapsed', seconds=output.result.measured_seconds))}[/]")
+    console.print(f"[dim]{escape(output.closing)}[/]")
     for kind, path in output.paths.items():
         console.print(f"{kind}: {path}")

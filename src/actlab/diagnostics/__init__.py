@@ -13,9 +13,9 @@ from __future__ import annotations
 from actlab.diagnostics.collapse import born_dead_fraction, born_dead_table, is_collapsed
 from actlab.diagnostics.diagnose import diagnose
 from actlab.diagnostics.monitor import Monitor
-from actlab.diagnostics.report import LayerReport, Report, SiteReport
+from actlab.diagnostics.records import LayerReport, SiteReport, Thresholds, Verdict
+from actlab.diagnostics.report import Report
 from actlab.diagnostics.tracker import TrainingTracker
-from actlab.diagnostics.verdicts import Thresholds, Verdict
 
 __all__ = [
     "LayerReport",

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from actlab.diagnostics.counters import OutputSpread, first_tensor
-from actlab.diagnostics.verdicts import Thresholds
+from actlab.diagnostics.records import Thresholds
 from actlab.errors import ActlabError
 from actlab.util.bounds import MAX_SEEDS, check_depth, check_values, check_work
 

@@ -11,8 +11,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from actlab.diagnostics.monitor import Monitor
 from actlab.diagnostics.report import Report
-from actlab.diagnostics.verdicts import check_lang
 from actlab.errors import ActlabError
+from actlab.text import check_lang
 from actlab.util.bounds import MAX_INPUTS, check_seed
 
 Data = Tensor | Dataset | DataLoader | Iterable[Any]

@@ -35,9 +35,9 @@ from torch.utils.hooks import RemovableHandle
 
 from actlab.diagnostics.counters import OutputSpread, SiteStats, first_tensor
 from actlab.diagnostics.layers import LayerStats, has_uninitialized, weight_layers
+from actlab.diagnostics.records import Thresholds
 from actlab.diagnostics.report import Report
 from actlab.diagnostics.sites import FUNCTIONS, FunctionSpec, SiteKind, is_inplace, module_kind, units_of
-from actlab.diagnostics.verdicts import Thresholds
 from actlab.errors import ActlabError
 
 ROOT = "model"  # the name of a site that is the model itself, e.g. Monitor(nn.ReLU())

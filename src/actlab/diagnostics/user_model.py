@@ -89,7 +89,7 @@ def diagnose_user_model(
     user's code raises, and when the time limit stops it.
     """
     from actlab.diagnostics.diagnose import check_batch_size
-    from actlab.diagnostics.verdicts import check_lang
+    from actlab.text import check_lang
 
     check_lang(lang)
     check_batch_size(batch_size, "--batch-size ")

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from actlab.diagnostics import Monitor
-from actlab.diagnostics.verdicts import Thresholds
+from actlab.diagnostics.records import Thresholds
 from actlab.errors import ActlabError
 from actlab.nets.mlp import MLP
 from actlab.serve.dataset import Dataset

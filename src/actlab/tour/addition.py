@@ -22,12 +22,12 @@ from actlab.nets.mlp import MLP
 from actlab.nets.tasks import Task
 from actlab.plots.style import plt
 from actlab.plots.training import class_map, extrapolation_figure, line_formula
+from actlab.tour import claim_verdicts as v
 from actlab.tour import findings as f
-from actlab.tour import verdicts as v
 from actlab.tour.config import TourConfig
 from actlab.tour.figures import error_bars, rendered
-from actlab.tour.model import Claim, Figure, Section, Table
-from actlab.tour.text import say, template
+from actlab.tour.results import Claim, Figure, Section, Table
+from actlab.tour.words import tour_say, tour_template
 from actlab.training.config import TrainConfig, TrainResult, make_task
 from actlab.training.evaluate import slope_ratio
 
@@ -108,9 +108,9 @@ def circle_figure(models: Mapping[str, nn.Module], lang: str) -> MplFigure:
     fig, axes = plt.subplots(1, len(models), figsize=(4 * len(models), 4.3), constrained_layout=True, squeeze=False)
     handles = []
     for ax, (name, model) in zip(axes[0], models.items(), strict=True):
-        words = {"predicted": template(lang, "plot.predicted"), "sample": template(lang, "plot.sample")}
+        words = {"predicted": tour_template(lang, "plot.predicted"), "sample": tour_template(lang, "plot.sample")}
         handles = class_map(ax, model, task, x, y, task.train_range, points=200, **words)
-        ax.set_title(say(lang, "plot.s1_panel", activation=name))
+        ax.set_title(tour_say(lang, "plot.s1_panel", activation=name))
         ax.set_aspect("equal")
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8)
     return fig
@@ -151,20 +151,20 @@ def addition(config: TourConfig, tick: Callable[[str], None] = lambda _: None) -
 
     def bars(lang: str) -> MplFigure:
         groups = {
-            say(lang, f"plot.{region}", task=t): {n: (table[(t, n)].mean, table[(t, n)].ci95) for n in ARITHMETIC}
+            tour_say(lang, f"plot.{region}", task=t): {n: (table[(t, n)].mean, table[(t, n)].ci95) for n in ARITHMETIC}
             for t in ("add", "sub")
             for region, table in (("inside", interp), ("outside", extrap))
         }
-        return error_bars(groups, say(lang, "plot.s4_errors_y"), say(lang, "plot.s4_errors_title"))
+        return error_bars(groups, tour_say(lang, "plot.s4_errors_y"), tour_say(lang, "plot.s4_errors_title"))
 
     def lines(lang: str) -> MplFigure:
         return extrapolation_figure(
             {act: ms[0] for act, ms in add_models.items()},
             task,
-            title=say(lang, "plot.s4_extrap_title"),
-            xlabel=say(lang, "plot.s4_extrap_x", formula=line_formula(task)),
-            truth=say(lang, "plot.truth"),
-            training=say(lang, "plot.training_range"),
+            title=tour_say(lang, "plot.s4_extrap_title"),
+            xlabel=tour_say(lang, "plot.s4_extrap_x", formula=line_formula(task)),
+            truth=tour_say(lang, "plot.truth"),
+            training=tour_say(lang, "plot.training_range"),
         )
 
     low, high = task.train_range

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from actlab.experiments.store import ResultStore, default_path
+from actlab.text import check_lang
 from actlab.tour.config import TourConfig
 from actlab.tour.document import Document, document
-from actlab.tour.model import TourResult
-from actlab.tour.report import check_out_dir, write_report
-from actlab.tour.runner import Progress, run_tour
-from actlab.tour.text import check_lang, say
+from actlab.tour.render import check_out_dir, write_report
+from actlab.tour.results import TourResult
+from actlab.tour.runner import SectionProgress, run_tour
+from actlab.tour.words import tour_say
 from actlab.util.outputs import prepare_output_file
 
 
@@ -25,6 +26,14 @@ class TourOutput:
     document: Document  # the words, in the language asked for
     paths: dict[str, Path]  # "html" and "markdown", when a report was written
     store: Path  # the results store the sections were read from or written to
+
+    @property
+    def closing(self) -> str:
+        """The last line for a terminal: where the results came from, or how long measuring them took."""
+        lang = self.document.lang
+        if self.result.cached:
+            return tour_say(lang, "cached", path=self.store)
+        return tour_say(lang, "elapsed", seconds=self.result.measured_seconds)
 
     def to_json(self) -> dict[str, Any]:
         """The measurements and verdicts as one JSON-able document (figures left out: they are in the report)."""
@@ -36,7 +45,7 @@ class TourOutput:
         data["claims"] = [
             {
                 "claim": c.key,
-                "statement": say(lang, c.key),
+                "statement": tour_say(lang, c.key),
                 "verdict": c.verdict.value,
                 "evidence": c.evidence_text(lang),
                 "numbers": c.fields,
@@ -56,7 +65,7 @@ def take_tour(
     out: Path | None = None,
     db: Path | None = None,
     fresh: bool = False,
-    progress: Progress = lambda section, what: None,
+    progress: SectionProgress = lambda section, what: None,
 ) -> TourOutput:
     """Run the tour in ``config``'s size and describe it in ``lang``; with ``out``, write the report there.
 

@@ -7,9 +7,9 @@ import torch
 from actlab.catalog.demo import run_demo
 from actlab.catalog.entries import lookup
 from actlab.plots.catalog import activation_figure
-from actlab.tour import verdicts as v
+from actlab.tour import claim_verdicts as v
 from actlab.tour.figures import rendered
-from actlab.tour.model import Claim, Figure, Section, Table
+from actlab.tour.results import Claim, Figure, Section, Table
 
 LESSON_X = [-2.0, -1.0, 0.0, 1.0, 2.0]
 LESSON_RELU = [0.0, 0.0, 0.0, 1.0, 2.0]

@@ -18,12 +18,12 @@ import torch
 from actlab.diagnostics import rules
 from actlab.experiments.stats import estimate
 from actlab.nets.mlp import MLP
+from actlab.tour import claim_verdicts as v
 from actlab.tour import findings as f
-from actlab.tour import verdicts as v
 from actlab.tour.config import TourConfig
 from actlab.tour.figures import curves_with_band, rendered
-from actlab.tour.model import Claim, Figure, Section, Table
-from actlab.tour.text import say
+from actlab.tour.results import Claim, Figure, Section, Table
+from actlab.tour.words import tour_say
 from actlab.training.config import TrainConfig, make_task
 from actlab.training.loop import build_model, train
 
@@ -88,9 +88,9 @@ def dead_neurons(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
         lambda lang: curves_with_band(
             steps,
             bands,
-            say(lang, "plot.s5_x"),
-            say(lang, "plot.s5_y"),
-            say(lang, "plot.s5_title", lr=config.dead_lr, seeds=config.seeds),
+            tour_say(lang, "plot.s5_x"),
+            tour_say(lang, "plot.s5_y"),
+            tour_say(lang, "plot.s5_title", lr=config.dead_lr, seeds=config.seeds),
         )
     )
     relu, leaky = share["relu"], share["leaky_relu"]

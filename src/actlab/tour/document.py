@@ -1,6 +1,6 @@
 """The tour in one language, as blocks of text, tables, figures and claims, in reading order.
 
-Every renderer walks the same :class:`Document`: the HTML and Markdown report (:mod:`actlab.tour.report`) and
+Every renderer walks the same :class:`Document`: the HTML and Markdown report (:mod:`actlab.tour.render`) and
 the terminal (``actlab tour``). Which words go where is decided here, once; a renderer only chooses markup.
 Text between backticks is code: :func:`spans` splits it out for the renderers that can show it as such.
 """
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from actlab.tour.model import Section, Table, TourResult
-from actlab.tour.text import TEXT, check_lang, say
+from actlab.text import check_lang
+from actlab.tour.results import Section, Table, TourResult
+from actlab.tour.words import label, tour_say
 
 SECTION_ORDER = ("s1", "s2", "s3", "s4", "s5", "s6", "s7")
 VERDICT_COLOURS = {
@@ -80,11 +81,6 @@ class Document:
     footer: str
 
 
-def words(lang: str, key: str) -> str:
-    """A header, cell or caption: a text key when one exists, otherwise the literal label."""
-    return TEXT[key][lang] if key in TEXT else key
-
-
 def spans(text: str) -> list[tuple[str, bool]]:
     """``text`` cut at its backticks into ``(piece, is_code)``; an unpaired backtick stays a backtick."""
     parts = text.split("`")
@@ -95,7 +91,7 @@ def spans(text: str) -> list[tuple[str, bool]]:
 
 def _table(table: Table, lang: str) -> TableBlock:
     return TableBlock(
-        columns=[words(lang, c) for c in table.columns], rows=[[words(lang, str(c)) for c in row] for row in table.rows]
+        columns=[label(lang, c) for c in table.columns], rows=[[label(lang, str(c)) for c in row] for row in table.rows]
     )
 
 
@@ -103,32 +99,32 @@ def summary(result: TourResult, lang: str) -> TableBlock:
     """Section 7's table: each claim, its evidence and its verdict, in the order the tour measured them."""
     claims = result.claims
     return TableBlock(
-        columns=[words(lang, c) for c in ("col.claim", "col.evidence", "col.verdict")],
-        rows=[[say(lang, c.key), c.evidence_text(lang), say(lang, c.verdict.value)] for c in claims],
+        columns=[label(lang, c) for c in ("col.claim", "col.evidence", "col.verdict")],
+        rows=[[tour_say(lang, c.key), c.evidence_text(lang), tour_say(lang, c.verdict.value)] for c in claims],
         verdicts=[c.verdict.value for c in claims],
     )
 
 
 def _section(section: Section, result: TourResult, lang: str) -> SectionBlock:
-    blocks: list[Block] = [Paragraph(say(lang, key, **fields)) for key, fields in section.paragraphs]
+    blocks: list[Block] = [Paragraph(tour_say(lang, key, **fields)) for key, fields in section.paragraphs]
     if section.code:
         blocks.append(Code(list(section.code)))
     if section.key == "s7":
         blocks.append(summary(result, lang))
     blocks += [_table(t, lang) for t in section.tables]
-    blocks += [FigureBlock(f.name, f.png_for(lang), say(lang, f.caption)) for f in section.figures]
+    blocks += [FigureBlock(f.name, f.png_for(lang), tour_say(lang, f.caption)) for f in section.figures]
     blocks += [
         ClaimBlock(
             c.key,
             c.verdict.value,
-            say(lang, c.verdict.value),
-            say(lang, c.key),
-            say(lang, "evidence"),
+            tour_say(lang, c.verdict.value),
+            tour_say(lang, c.key),
+            tour_say(lang, "evidence"),
             c.evidence_text(lang),
         )
         for c in section.claims
     ]
-    return SectionBlock(section.key, say(lang, section.key + ".title"), blocks)
+    return SectionBlock(section.key, tour_say(lang, section.key + ".title"), blocks)
 
 
 def document(result: TourResult, lang: str) -> Document:
@@ -137,14 +133,14 @@ def document(result: TourResult, lang: str) -> Document:
     by_key = {s.key: s for s in result.sections}
     sections = [by_key[k] for k in SECTION_ORDER if k in by_key]
     figures = [f for s in sections for f in s.figures]
-    notices = [say(lang, "notice.no_cjk_font")] if any(not f.has(lang) for f in figures) else []
-    footer = say(lang, "elapsed", seconds=result.measured_seconds)
+    notices = [tour_say(lang, "notice.no_cjk_font")] if any(not f.has(lang) for f in figures) else []
+    footer = tour_say(lang, "elapsed", seconds=result.measured_seconds)
     if result.cached:
-        footer += " " + say(lang, "from_store")
+        footer += " " + tour_say(lang, "from_store")
     return Document(
         lang=lang,
-        title=say(lang, "title"),
-        intro=say(lang, "intro", mode=result.mode, seeds=result.seeds),
+        title=tour_say(lang, "title"),
+        intro=tour_say(lang, "intro", mode=result.mode, seeds=result.seeds),
         notices=notices,
         sections=[_section(s, result, lang) for s in sections],
         footer=footer,

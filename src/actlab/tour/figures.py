@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.figure import Figure as MplFigure
 
+from actlab.plots.fonts import CJK_FONTS
 from actlab.plots.style import find_font, line_style, plt, text_font
-from actlab.tour.text import CJK_FONTS
 
 
 def png(fig: MplFigure) -> bytes:
@@ -25,7 +25,7 @@ def png(fig: MplFigure) -> bytes:
 def rendered(build: Callable[[str], MplFigure]) -> dict[str, bytes]:
     """``build(lang)`` drawn in each language. Chinese needs a CJK font, found through matplotlib's font
     manager; where there is none, the Chinese picture is left out and the report shows the English one and
-    says why (:meth:`actlab.tour.model.Figure.png_for`)."""
+    says why (:meth:`actlab.tour.results.Figure.png_for`)."""
     pictures = {"en": png(build("en"))}
     family = find_font(CJK_FONTS)
     if family is not None:

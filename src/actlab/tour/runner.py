@@ -17,12 +17,12 @@ from actlab.tour.addition import addition, nonlinearity
 from actlab.tour.basics import definition, worked_example
 from actlab.tour.config import TourConfig
 from actlab.tour.dead import dead_neurons
-from actlab.tour.model import Section, TourResult
+from actlab.tour.results import Section, TourResult
 from actlab.tour.table import comparison_table
 
 RESULT_FORMAT = 6  # bump when a Section's stored form changes, so old cache entries are not read
 Tick = Callable[[str], None]
-Progress = Callable[[str, str], None]  # (section key, what is being measured now)
+SectionProgress = Callable[[str, str], None]  # (section key, what is being measured now)
 
 SECTIONS: tuple[tuple[str, Callable[[TourConfig, Tick], Section]], ...] = (
     ("s1", nonlinearity),
@@ -51,7 +51,7 @@ def section_key(config: TourConfig, section: str) -> str:
 
 def run_tour(
     config: TourConfig,
-    progress: Progress = lambda section, what: None,
+    progress: SectionProgress = lambda section, what: None,
     cache: Cache | None = None,
     fresh: bool = False,
 ) -> TourResult:

@@ -19,11 +19,11 @@ from actlab.catalog.entries import lookup
 from actlab.diagnostics import diagnose
 from actlab.experiments.speed import Ratio, SpeedConfig, measure, relative_to
 from actlab.nets.mlp import MLP
-from actlab.tour import verdicts as v
+from actlab.tour import claim_verdicts as v
 from actlab.tour.config import TourConfig
 from actlab.tour.figures import per_layer_lines, rendered
-from actlab.tour.model import Claim, Figure, Section, Table
-from actlab.tour.text import say
+from actlab.tour.results import Claim, Figure, Section, Table
+from actlab.tour.words import tour_say
 
 DEEP_INPUTS = 512  # inputs per initialisation: N(0, 1) in 2 dimensions
 SATURATING = ("sigmoid", "tanh", "softsign", "hardtanh", "hardsigmoid")
@@ -117,9 +117,9 @@ def comparison_table(config: TourConfig, tick: Callable[[str], None] = lambda _:
     figure = rendered(
         lambda lang: per_layer_lines(
             profiles,
-            say(lang, "plot.s3_x"),
-            say(lang, "plot.s3_y"),
-            say(lang, "plot.s3_title", depth=config.depth),
+            tour_say(lang, "plot.s3_x"),
+            tour_say(lang, "plot.s3_y"),
+            tour_say(lang, "plot.s3_title", depth=config.depth),
         )
     )
     others = ", ".join(f"{n} {_ratio_text(ratios[n])}" for n in names if n != "relu")

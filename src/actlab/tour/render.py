@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from actlab.plots.fonts import CJK_FONTS
 from actlab.tour.document import (
     Block,
     ClaimBlock,
@@ -22,8 +23,7 @@ from actlab.tour.document import (
     spans,
     verdict_colour,
 )
-from actlab.tour.model import TourResult
-from actlab.tour.text import CJK_FONTS
+from actlab.tour.results import TourResult
 from actlab.util.outputs import prepare_output_dir
 
 

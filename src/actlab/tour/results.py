@@ -11,7 +11,8 @@ import base64
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from actlab.tour.verdicts import Verdict
+from actlab.tour.claim_verdicts import ClaimVerdict
+from actlab.tour.words import tour_say
 
 
 @dataclass
@@ -46,15 +47,13 @@ class Figure:
 @dataclass
 class Claim:
     key: str  # text key of the lesson's claim, e.g. "claim.fast"
-    verdict: Verdict
+    verdict: ClaimVerdict
     evidence: str  # text key of the sentence giving the numbers behind the verdict, e.g. "ev.fast"
     section: str  # the section that measured it
     fields: dict[str, Any] = field(default_factory=dict)  # the numbers, filled into the evidence sentence
 
     def evidence_text(self, lang: str) -> str:
-        from actlab.tour.text import say
-
-        return say(lang, self.evidence, **self.fields)
+        return tour_say(lang, self.evidence, **self.fields)
 
 
 @dataclass
@@ -82,7 +81,7 @@ class Section:
             paragraphs=[(k, v) for k, v in data["paragraphs"]],
             tables=[Table(**t) for t in data["tables"]],
             figures=[Figure.from_dict(f) for f in data["figures"]],
-            claims=[Claim(**{**c, "verdict": Verdict(c["verdict"])}) for c in data["claims"]],
+            claims=[Claim(**{**c, "verdict": ClaimVerdict(c["verdict"])}) for c in data["claims"]],
             code=list(data["code"]),
             numbers=data["numbers"],
             seconds=data["seconds"],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from actlab.tour import verdicts as v
-from actlab.tour.verdicts import Verdict
+from actlab.tour import claim_verdicts as v
+from actlab.tour.claim_verdicts import ClaimVerdict
 
-C, P, N = Verdict.CONFIRMED, Verdict.PARTLY, Verdict.NOT_CONFIRMED
+C, P, N = ClaimVerdict.CONFIRMED, ClaimVerdict.PARTLY, ClaimVerdict.NOT_CONFIRMED
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ C, P, N = Verdict.CONFIRMED, Verdict.PARTLY, Verdict.NOT_CONFIRMED
         (0.90, 0.85, N),
     ],
 )
-def test_nonlinearity_needed(identity: float, relu: float, expected: Verdict) -> None:
+def test_nonlinearity_needed(identity: float, relu: float, expected: ClaimVerdict) -> None:
     assert v.nonlinearity_needed(identity_accuracy=identity, relu_accuracy=relu) is expected
 
 
@@ -37,7 +37,7 @@ def test_nonlinearity_needed(identity: float, relu: float, expected: Verdict) ->
         ({"relu": 1.0, "leaky_relu": 2.0}, N),  # nothing to compare with
     ],
 )
-def test_relu_is_fast(ratios: dict[str, float], expected: Verdict) -> None:
+def test_relu_is_fast(ratios: dict[str, float], expected: ClaimVerdict) -> None:
     assert v.relu_is_fast(ratios) is expected
 
 
@@ -45,7 +45,7 @@ def test_relu_is_fast(ratios: dict[str, float], expected: Verdict) -> None:
     ("relu", "sigmoid", "expected"),
     [(0.7, 1e-5, C), (0.1, 0.01, C), (0.099, 1e-5, P), (0.5, 0.011, P), (0.05, 0.01, N), (1e-4, 1e-3, N)],
 )
-def test_less_vanishing_gradient(relu: float, sigmoid: float, expected: Verdict) -> None:
+def test_less_vanishing_gradient(relu: float, sigmoid: float, expected: ClaimVerdict) -> None:
     assert v.less_vanishing_gradient(first_over_last={"relu": relu, "sigmoid": sigmoid}) is expected
 
 
@@ -60,7 +60,7 @@ def test_less_vanishing_gradient(relu: float, sigmoid: float, expected: Verdict)
         ({"relu": 0.049, "sigmoid": 0.0}, N),
     ],
 )
-def test_relu_is_sparse(zeros: dict[str, float], expected: Verdict) -> None:
+def test_relu_is_sparse(zeros: dict[str, float], expected: ClaimVerdict) -> None:
     assert v.relu_is_sparse(zero_fraction=zeros) is expected
 
 
@@ -74,7 +74,7 @@ def test_relu_is_sparse(zeros: dict[str, float], expected: Verdict) -> None:
         ({"relu": 0.051, "sigmoid": 0.3}, N),  # relu does not learn it
     ],
 )
-def test_relu_helps_addition(mae: dict[str, float], expected: Verdict) -> None:
+def test_relu_helps_addition(mae: dict[str, float], expected: ClaimVerdict) -> None:
     assert v.relu_helps_addition(interp_mae=mae) is expected
 
 
@@ -82,7 +82,7 @@ def test_relu_helps_addition(mae: dict[str, float], expected: Verdict) -> None:
     ("end", "peak", "expected"),
     [(0.3, 0.3, C), (0.10, 0.11, C), (0.10, 0.2, P), (0.09, 0.09, P), (0.0, 0.1, P), (0.01, 0.05, N), (0.0, 0.0, N)],
 )
-def test_neurons_die(end: float, peak: float, expected: Verdict) -> None:
+def test_neurons_die(end: float, peak: float, expected: ClaimVerdict) -> None:
     assert v.neurons_die(relu_dead_end=end, relu_dead_peak=peak) is expected
 
 
@@ -97,12 +97,12 @@ def test_neurons_die(end: float, peak: float, expected: Verdict) -> None:
         (0.0, 0.0, N),
     ],
 )
-def test_leaky_fixes_dead(relu_dead: float, leaky_dead: float, expected: Verdict) -> None:
+def test_leaky_fixes_dead(relu_dead: float, leaky_dead: float, expected: ClaimVerdict) -> None:
     assert v.leaky_fixes_dead(relu_dead_end=relu_dead, leaky_dead_end=leaky_dead) is expected
 
 
 @pytest.mark.parametrize(("difference", "expected"), [(0.0, C), (1e-9, C), (1.1e-9, N), (0.1, N)])
-def test_example_reproduces(difference: float, expected: Verdict) -> None:
+def test_example_reproduces(difference: float, expected: ClaimVerdict) -> None:
     assert v.example_reproduces(max_abs_difference=difference) is expected
 
 
