@@ -21,13 +21,12 @@ from typing import Any, Protocol
 from actlab.errors import ActlabError
 from actlab.experiments.store import ResultStore, config_hash
 from actlab.fast.vectorized import group_key, train_many
+from actlab.fast.workers import Progress
 from actlab.training.config import TrainConfig, TrainResult
 
 MAX_UNIT = 128  # networks per unit: enough to fill the batched matmuls, small enough to lose little when killed
 GPU_UNIT = 8192  # on a GPU: a step of 8,192 networks costs little more than one of 128 (issue 14's yardstick)
 MAX_RUNS = 100_000  # runs one comparison or sweep may ask for: more is a typo (hours of planning, gigabytes)
-
-Advance = Callable[[int], None]  # called with model-steps just finished
 
 
 @dataclass(frozen=True)
@@ -73,12 +72,12 @@ class Executor(Protocol):
     """Runs work units; yields each with its outcomes as it finishes (in any order)."""
 
     def run(
-        self, units: Sequence[WorkUnit], advance: Advance | None = None
+        self, units: Sequence[WorkUnit], advance: Progress | None = None
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]: ...
 
 
 def run_unit(
-    unit: WorkUnit, advance: Advance | None = None, workers: int | None = 1, device: str | None = None
+    unit: WorkUnit, advance: Progress | None = None, workers: int | None = 1, device: str | None = None
 ) -> list[RunOutcome]:
     """Train one unit with :func:`actlab.train_many`; a diverged network is kept as an outcome with NaN
     metrics (a comparison counts it) rather than failing the unit. ``device`` (``None``: the trainer's
@@ -96,7 +95,7 @@ class LocalExecutor:
         self.workers = workers
 
     def run(
-        self, units: Sequence[WorkUnit], advance: Advance | None = None
+        self, units: Sequence[WorkUnit], advance: Progress | None = None
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]:
         for unit in units:
             yield unit, run_unit(unit, advance, self.workers)
@@ -160,7 +159,7 @@ def run_missing(
     plan: Plan,
     store: ResultStore | None,
     executor: Executor | None = None,
-    advance: Advance | None = None,
+    advance: Progress | None = None,
     on_unit: Callable[[WorkUnit, list[RunOutcome]], None] | None = None,
 ) -> list[RunOutcome]:
     """Run the plan's units, committing each finished unit to ``store`` in its own transaction."""

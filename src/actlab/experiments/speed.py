@@ -39,7 +39,7 @@ import torch
 from actlab.catalog.entries import lookup, resolved
 from actlab.catalog.modules import get
 from actlab.errors import ActlabError
-from actlab.util.threads import MAX_THREADS
+from actlab.util.threads import MAX_THREADS, torch_threads
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 FORWARD_BYTES, FWD_BWD_BYTES, COPY_BYTES = 8, 20, 8  # per float32 element (see the module docstring)
@@ -240,13 +240,8 @@ def measure(
     """Time every activation in ``names`` at every size on every device; ``progress(name, device, size)``.
 
     ``clock`` replaces the configured clock (for tests: a fake one)."""
-    threads_before = torch.get_num_threads()
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    try:
+    with torch_threads(config.threads or None):
         return _measure(names, config, progress, clock)
-    finally:
-        torch.set_num_threads(threads_before)
 
 
 def _measure(
