@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +41,18 @@ def fail_after_output(problems: list[str]) -> None:
     problems = [p for p in problems if p]
     if problems:
         raise ActlabError("; ".join(problems) + " (the work itself is done: its results are above)")
+
+
+def comma_list(text: str, empty: Callable[[int, int, str], str]) -> list[str]:
+    """The items of a comma-separated option value, each stripped of spaces: ``"16, 16"`` -> ``["16", "16"]``.
+
+    An empty item (two commas in a row, one at an end, or no text at all) raises :class:`ActlabError` with
+    the message ``empty(position, count, fixed)``: the first empty item's place (1-based), the number of
+    items, and the value without its empty items (``16,16`` for ``16,,16``)."""
+    items = [item.strip() for item in text.split(",")]
+    if "" in items:
+        raise ActlabError(empty(items.index("") + 1, len(items), ",".join(item for item in items if item)))
+    return items
 
 
 def prepare_store(db: Path | None) -> Path:
