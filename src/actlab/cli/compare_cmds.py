@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
-import json
 import math
 import sys
 from collections.abc import Iterator
@@ -20,7 +17,15 @@ from rich.table import Table
 
 from actlab.cli import app
 from actlab.cli._backend_options import DEFAULT_BACKEND, AddressOpt, BackendOpt
-from actlab.cli._common import JsonOpt, console, emit_json, err_console, fail_after_output, prepare_store
+from actlab.cli._common import (
+    JsonOpt,
+    comma_list,
+    console,
+    emit_json,
+    err_console,
+    fail_after_output,
+    prepare_store,
+)
 from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
     BatchSizeOpt,
@@ -40,11 +45,9 @@ from actlab.cli._train_options import (
     config_from_options,
     hidden_widths,
 )
-from actlab.errors import ActlabError
 from actlab.experiments.stats import Estimate
-from actlab.experiments.store import DEFAULT_PATH, ENV_VAR, ResultStore, RunRecord, default_path, exists
+from actlab.experiments.store import DEFAULT_PATH, ENV_VAR, ResultStore, default_path, exists
 from actlab.util.outputs import prepare_output_dir, write_or_explain
-from actlab.util.plain import plain
 
 if TYPE_CHECKING:  # the executor imports PyTorch: only the commands that train load it
     from actlab.experiments.executor import Plan
@@ -163,17 +166,13 @@ def compare(
     from actlab.training.device import resolve_device
 
     check_backend(backend, address)
-    if seeds <= 0:
-        raise ActlabError(f"--seeds must be at least 1, got {seeds}")
-    names = activations.split(",")
-    for position, name in enumerate(names, start=1):
-        if not name.strip():
-            raise ActlabError(
-                f"--activations {activations!r}: item {position} of {len(names)} is empty; give "
-                f"comma-separated names without gaps, such as relu,tanh"
-            )
-    if reach is not None and not (math.isfinite(reach) and reach > 0):
-        raise ActlabError(f"--reach must be a number > 0 (a training loss such as 0.01), got {reach}")
+    names = comma_list(
+        activations,
+        lambda position, count, _: (
+            f"--activations {activations!r}: item {position} of {count} is empty; give "
+            "comma-separated names without gaps, such as relu,tanh"
+        ),
+    )
     config = config_from_options(
         task=task,
         hidden=hidden_widths(hidden, ctx.args),
@@ -190,7 +189,8 @@ def compare(
         target_loss=target_loss,
         device=resolve_device(device),
     )
-    check_request(config.task, names, seeds, config, reach)  # before the database is created
+    # before the database is created:
+    check_request(config.task, names, seeds, config, reach, seeds_name="--seeds", target_name="--reach")
     if out is not None:
         prepare_output_dir(out)
     prepare_store(db)
@@ -327,46 +327,14 @@ def _print_table(table: Table) -> None:
 
 def _write_outputs(result: Any, out: Path, written: list[Path]) -> None:
     """Write the plots and tables into ``out``, appending each file to ``written`` once it is complete."""
+    from actlab.experiments.export import write_comparison
     from actlab.plots.comparison import error_bars_figure, loss_curves_figure
     from actlab.plots.style import save
 
     out.mkdir(parents=True, exist_ok=True)
-    summary = result.to_dict()
     written.append(save(loss_curves_figure(result), out / "loss_curves.png"))
     written.append(save(error_bars_figure(result), out / "errors.png"))
-    curves = {s.activation: s.curve.__dict__ for s in result.stats}
-    (out / "results.json").write_text(json.dumps(plain({**summary, "curves": curves}), indent=2) + "\n")
-    written.append(out / "results.json")
-    written.append(_write_csv(out / "results.csv", summary["results"]))
-    rows = [_run_row(r) for runs in result.runs.values() for r in runs]
-    written.append(_write_csv(out / "runs.csv", rows))
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text(_csv_text(rows), encoding="utf-8")
-    return path
-
-
-def _csv_text(rows: list[dict[str, Any]]) -> str:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None or (isinstance(v, float) and math.isnan(v)) else v for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _run_row(record: RunRecord) -> dict[str, Any]:
-    cfg = record.config
-    hidden = cfg.get("hidden", [])
-    return {
-        **record.summary(),
-        "hidden": " ".join(map(str, hidden)),
-        "init": cfg.get("init"),
-        "lr": cfg.get("lr"),
-        "steps_config": cfg.get("steps"),
-    }
+    write_comparison(result, out, written)
 
 
 # --- sweep ------------------------------------------------------------------------------------------------
