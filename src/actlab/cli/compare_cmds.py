@@ -18,13 +18,16 @@ from rich.table import Table
 from actlab.cli import app
 from actlab.cli._backend_options import DEFAULT_BACKEND, AddressOpt, BackendOpt
 from actlab.cli._common import (
+    DbOpt,
     JsonOpt,
     comma_list,
     console,
+    counted,
     emit_json,
     err_console,
     fail_after_output,
     prepare_store,
+    print_table,
 )
 from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
@@ -46,19 +49,12 @@ from actlab.cli._train_options import (
     hidden_widths,
 )
 from actlab.experiments.stats import Estimate
-from actlab.experiments.store import DEFAULT_PATH, ENV_VAR, ResultStore, default_path, exists
+from actlab.experiments.store import ResultStore
 from actlab.util.outputs import prepare_output_dir, write_or_explain
 
 if TYPE_CHECKING:  # the executor imports PyTorch: only the commands that train load it
     from actlab.experiments.executor import Plan
 
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()}); missing folders are created.",
-    ),
-]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
 ReuseAnyDeviceOpt = Annotated[
     bool,
@@ -216,7 +212,7 @@ def compare(
                 )
         except KeyboardInterrupt:
             kept = max(0, store.count() - before)
-            _interrupted(f"{_n(kept, 'new run')} stored in {store.path} before it")
+            _interrupted(f"{counted(kept, 'new run')} stored in {store.path} before it")
         db_path = store.path
     written: list[Path] = []
     not_written = write_or_explain(lambda: _write_outputs(result, out, written), out) if out is not None else ""
@@ -224,11 +220,11 @@ def compare(
         emit_json({**result.to_dict(), "db": str(db_path), "files": [str(p) for p in written]})
         fail_after_output([not_written])
         return
-    _print_table(_compare_table(result))
+    print_table(_compare_table(result))
     console.print(
         f"Each cell: the mean over seeds, under it ± the half-width of its 95 % interval ({result.method});"
         f" reached: runs whose loss got to the target; s/run: each run's share of its vectorized group's "
-        f"time. Trained {_n(result.trained, 'run')}, reused {result.reused} from {db_path}",
+        f"time. Trained {counted(result.trained, 'run')}, reused {result.reused} from {db_path}",
         highlight=False,
     )
     for warning in result.warnings:
@@ -236,11 +232,6 @@ def compare(
     for path in written:
         console.print(f"wrote {path}", highlight=False)
     fail_after_output([not_written])
-
-
-def _n(count: int, noun: str) -> str:
-    """``1 run``, ``2 runs``."""
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def _interrupted(kept: str) -> None:
@@ -269,9 +260,9 @@ def _compare_table(result: Any) -> Table:
     metric = "MAE" if result.metric == "mae" else "accuracy"
     seeds = result.stats[0].seeds
     table = Table(
-        title=f"{result.task}: {_n(len(result.stats), 'activation')}, {_n(seeds, 'seed')} each, "
+        title=f"{result.task}: {counted(len(result.stats), 'activation')}, {counted(seeds, 'seed')} each, "
         f"hidden {' '.join(map(str, result.base_config.hidden))}, "
-        f"{_n(result.base_config.steps, 'step')}"
+        f"{counted(result.base_config.steps, 'step')}"
     )
     target = f"≤{result.target_loss:g}"
     for column in (
@@ -301,28 +292,6 @@ def _compare_table(result: Any) -> Table:
             _pm(s.seconds, 2),
         )
     return table
-
-
-def _print_table(table: Table) -> None:
-    """Print a table whole, never cutting a value. Into a pipe or file it is as wide as its widest cells,
-    even wider than ``COLUMNS``. On a terminal too narrow for it, the widest cells (a long activation spec
-    first) fold onto further lines rather than being cut or run past the edge."""
-    from rich.measure import Measurement
-
-    needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if needed <= console.width:
-        console.print(table)
-    elif console.is_terminal:
-        for column in table.columns:
-            column.no_wrap = False  # Rich crops a no_wrap cell that does not fit; a wrapping one folds
-        console.print(table)
-    else:
-        width = console.width
-        console.width = needed  # print(width=...) cannot go beyond the console's width
-        try:
-            console.print(table)
-        finally:
-            console.width = width
 
 
 def _write_outputs(result: Any, out: Path, written: list[Path]) -> None:
@@ -358,7 +327,7 @@ def sweep(
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
     from actlab.backends import check_backend, open_executor
-    from actlab.experiments.executor import plan_missing, run_missing
+    from actlab.experiments.executor import plan_missing, plan_stored, run_missing, training_device
     from actlab.experiments.sweep import load
     from actlab.training.device import resolve_device
 
@@ -368,14 +337,7 @@ def sweep(
         spec = dataclasses.replace(spec, train={**spec.train, "device": resolve_device(device)})
     label = spec.label or file.stem
     if dry_run:  # count and plan; create nothing, not even the database
-        path = db if db is not None else default_path()
-        ResultStore.check_folder(db)
-        if exists(path):
-            with ResultStore(db, create=False) as store:
-                store.reuse_any_device = reuse_any_device
-                plan = plan_missing(spec.configs(), store, fresh, label)
-        else:
-            plan = plan_missing(spec.configs(), None, fresh, label)
+        plan, path = plan_stored(spec.configs(), db, fresh, label, reuse_any_device)
         _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
         return
     prepare_store(db)
@@ -387,8 +349,8 @@ def sweep(
             reused = plan.reused
             if not as_json:
                 err_console.print(
-                    f"{file}: {_n(spec.size, 'run')}, {plan.reused} already stored, "
-                    f"{plan.to_train} to train in {_n(len(plan.units), 'unit')}",
+                    f"{file}: {counted(spec.size, 'run')}, {plan.reused} already stored, "
+                    f"{plan.to_train} to train in {counted(len(plan.units), 'unit')}",
                     highlight=False,
                     soft_wrap=True,
                 )
@@ -406,22 +368,17 @@ def sweep(
                         committed += len(outcomes)
 
                     update(0, plan.model_steps)
-                    device_used = _sweep_device(spec)
+                    device_used = training_device(spec.configs())
                     with open_executor(backend, workers=workers, address=address, device=device_used) as executor:
                         run_missing(plan, store, executor, advance, on_unit)
         except KeyboardInterrupt:
             stored = reused + committed
             _interrupted(
-                f"{stored:,} of {_n(spec.size, 'run')} of {file} are stored in {store.path} "
+                f"{stored:,} of {counted(spec.size, 'run')} of {file} are stored in {store.path} "
                 f"({committed:,} trained just now)"
             )
         path = store.path
     _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
-
-
-def _sweep_device(spec: Any) -> str:
-    """Where a sweep's runs train: ``cuda`` when any of its configs asks for the GPU."""
-    return "cuda" if any(getattr(c, "device", "cpu") == "cuda" for c in spec.configs()) else "cpu"
 
 
 def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_run: bool, as_json: bool) -> None:
@@ -441,8 +398,8 @@ def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_r
         return
     verb = "would train" if dry_run else "trained"
     console.print(
-        f"{_n(runs, 'run')}: {summary['stored']} reused, {verb} {summary['to_train']} in "
-        f"{_n(summary['units'], 'unit')}; results in {db}  (actlab runs list --label '{label}')",
+        f"{counted(runs, 'run')}: {summary['stored']} reused, {verb} {summary['to_train']} in "
+        f"{counted(summary['units'], 'unit')}; results in {db}  (actlab runs list --label '{label}')",
         highlight=False,
         soft_wrap=True,
     )

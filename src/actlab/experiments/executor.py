@@ -14,12 +14,14 @@ worker can call).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from actlab.errors import ActlabError
-from actlab.experiments.store import ResultStore, config_hash
+from actlab.experiments.store import ResultStore, config_hash, default_path, exists
 from actlab.fast.vectorized import group_key, train_many
 from actlab.fast.workers import Progress
 from actlab.training.config import TrainConfig, TrainResult
@@ -144,6 +146,30 @@ def plan_missing(
     stored = store.stored_hashes(unique) if store is not None and not fresh else set()
     missing = [c for key, c in unique.items() if key not in stored]
     return Plan(plan_units(missing, label, max_unit), len(unique) - len(missing))
+
+
+def plan_stored(
+    configs: Iterable[TrainConfig],
+    db: str | os.PathLike[str] | None,
+    fresh: bool = False,
+    label: str | None = None,
+    reuse_any_device: bool = False,
+) -> tuple[Plan, Path]:
+    """:func:`plan_missing` against the results database at ``db`` (default: $ACTLAB_DB, else the default
+    path), opened read-only, and that path: a dry run, which creates nothing, not even the database (where
+    there is none yet, every config is to train)."""
+    path = Path(db) if db is not None else default_path()
+    ResultStore.check_folder(db)
+    if not exists(path):
+        return plan_missing(configs, None, fresh, label), path
+    with ResultStore(db, create=False) as store:
+        store.reuse_any_device = reuse_any_device
+        return plan_missing(configs, store, fresh, label), path
+
+
+def training_device(configs: Iterable[TrainConfig]) -> str:
+    """Where a set of configs trains: ``cuda`` when any of them asks for the GPU, else ``cpu``."""
+    return "cuda" if any(c.device == "cuda" for c in configs) else "cpu"
 
 
 def check_run_count(runs: int, what: str) -> None:
