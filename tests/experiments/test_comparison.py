@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from actlab.errors import ActlabError
-from actlab.experiments.compare import compare, loss_band, steps_to_target
+from actlab.experiments.compare import check_request, compare, loss_band, steps_to_target
 from actlab.experiments.executor import LocalExecutor, RunOutcome, WorkUnit, plan_missing, run_missing
 from actlab.experiments.stats import estimate
 from actlab.experiments.store import ResultStore
@@ -143,3 +143,24 @@ def test_each_unit_is_committed_on_its_own(tmp_path: Path) -> None:
         run_missing(resumed, store)
         assert store.count() == 6
         assert plan_missing(configs, store).units == []
+
+
+@pytest.mark.parametrize(
+    ("seeds", "target", "message"),
+    [
+        (0, None, "--seeds must be at least 1, got 0"),
+        (2, 0.0, "--reach must be a number > 0 (a training loss such as 0.01), got 0.0"),
+    ],
+)
+def test_check_request_names_the_arguments_as_the_caller_calls_them(
+    seeds: int, target: float | None, message: str
+) -> None:
+    with pytest.raises(ActlabError) as err:
+        check_request("add", ["relu"], seeds, BASE, target, seeds_name="--seeds", target_name="--reach")
+    assert str(err.value) == message
+
+
+def test_check_request_returns_stripped_names_seeds_and_the_base_config() -> None:
+    names, seeds, base = check_request("sub", [" relu", "tanh "], 3, BASE)
+    assert names == ["relu", "tanh"] and seeds == [0, 1, 2]
+    assert base.task == "sub" and base.hidden == [8] and base.steps == 40

@@ -11,8 +11,15 @@ import pandas as pd
 import pytest
 
 from actlab.errors import ActlabError
-from actlab.experiments.export import export_format, export_runs, run_table
-from actlab.experiments.store import ResultStore
+from actlab.experiments.export import (
+    comparison_run_row,
+    export_format,
+    export_runs,
+    run_table,
+    write_comparison,
+    write_csv,
+)
+from actlab.experiments.store import ResultStore, RunRecord
 from actlab.training.config import TrainConfig
 
 
@@ -161,3 +168,57 @@ def test_the_command_infers_the_format_creates_folders_and_reports_in_json(
     assert plain.out.split() == ["wrote", "3", "runs", "to", str(tmp_path / "table.out")]
     assert len(pd.read_csv(tmp_path / "table.out")) == 3
     assert not [p for p in tmp_path.rglob("*.tmp")]  # written whole, through a temporary file
+
+
+def test_write_csv_header_from_the_rows_and_empty_cells(tmp_path: Path) -> None:
+    rows = [{"a": 1, "b": None}, {"b": math.nan, "c": "x,y"}, {"a": math.inf, "c": True}]
+    path = write_csv(tmp_path / "t.csv", rows)
+    assert path == tmp_path / "t.csv"
+    assert path.read_bytes() == b'a,b,c\n1,,\n,,"x,y"\ninf,,True\n'
+    write_csv(path, rows, ["c", "a", "b"])  # the given columns, in their order
+    assert path.read_text(encoding="utf-8") == 'c,a,b\n,1,\n"x,y",,\nTrue,inf,\n'
+
+
+def test_comparison_run_row_adds_the_config_fields_a_comparison_varies() -> None:
+    record = RunRecord(
+        7,
+        "abc",
+        "0.1.0",
+        "add",
+        "relu",
+        3,
+        {"hidden": [16, 8], "init": "he", "lr": 0.01, "steps": 50},
+        {"interp_mae": 0.5},
+        [1.0],
+        "t",
+    )
+    assert comparison_run_row(record) == {
+        **record.summary(),
+        "hidden": "16 8",
+        "init": "he",
+        "lr": 0.01,
+        "steps_config": 50,
+    }
+    assert list(comparison_run_row(record))[-4:] == ["hidden", "init", "lr", "steps_config"]
+
+
+def test_write_comparison_writes_the_three_tables(tmp_path: Path) -> None:
+    from actlab.experiments.compare import compare
+
+    result = compare("add", ["relu", "tanh"], 2, TrainConfig(steps=5, hidden=[3]))
+    written: list[Path] = []
+    write_comparison(result, tmp_path / "out", written)
+    assert written == [tmp_path / "out" / name for name in ("results.json", "results.csv", "runs.csv")]
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [r["activation"] for r in data["results"]] == ["relu", "tanh"]
+    assert set(data["curves"]) == {"relu", "tanh"}
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert list(results["activation"]) == ["relu", "tanh"]
+    runs = pd.read_csv(tmp_path / "out" / "runs.csv")
+    assert sorted(zip(runs["activation"], runs["seed"], strict=True)) == [
+        ("relu", 0),
+        ("relu", 1),
+        ("tanh", 0),
+        ("tanh", 1),
+    ]
+    assert set(runs["hidden"]) == {3} and set(runs["steps_config"]) == {5}

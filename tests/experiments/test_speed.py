@@ -12,12 +12,17 @@ from collections.abc import Callable, Iterator
 import pytest
 import torch
 
+from actlab.catalog.entries import names as catalog_names
 from actlab.errors import ActlabError
 from actlab.experiments.speed import (
     CLOCKS,
+    DEFAULT_SIZES,
     SpeedConfig,
     Timing,
     _callable,
+    available_devices,
+    bench_request,
+    bench_summary,
     measure,
     measure_rounds,
     median_interval,
@@ -258,3 +263,42 @@ def test_bench_cli_json_and_errors(cli) -> None:  # type: ignore[no-untyped-def]
     ]:
         res = cli(*bad)
         assert res.code == 2 and message in res.err and res.err.count("\n") == 1, (bad, res.err)
+
+
+def test_bench_request_defaults_and_choices() -> None:
+    names, config = bench_request()
+    assert names == catalog_names() and config.sizes == DEFAULT_SIZES
+    assert config.devices == available_devices() and (config.impl, config.clock, config.threads) == ("module", "cpu", 1)
+    names, config = bench_request(
+        ["leaky_relu:negative_slope=0.2", "gelu"],
+        sizes=[100],
+        repeats=8,
+        max_repeats=3,
+        threads=2,
+        cpu_clock=False,
+        kernel=True,
+    )
+    assert names == ["leaky_relu", "gelu"] and config.sizes == (100,)
+    assert (config.repeats, config.max_repeats) == (8, 8)  # max_repeats raised to repeats
+    assert (config.impl, config.clock, config.threads) == ("kernel", "wall", 2)
+    assert bench_request(["relu"], formula=True)[1].impl == "formula"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"formula": True, "kernel": True}, "--formula and --kernel exclude each other"),
+        ({"devices": ["tpu"]}, "device 'tpu' is not available here: use one of cpu"),
+        ({"threads": 2}, "the CPU clock times one thread, but threads=2"),
+    ],
+)
+def test_bench_request_refuses(kwargs: dict, message: str) -> None:
+    with pytest.raises(ActlabError, match=message):
+        bench_request(["relu"], **kwargs)
+
+
+def test_bench_summary_holds_the_config_and_rows() -> None:
+    config = SpeedConfig(sizes=(10,), threads=0, clock="wall")
+    summary = bench_summary(config, [])
+    assert summary["threads"] is None and summary["clock"] == "wall" and summary["rows"] == []
+    assert summary["rounds"] == {"min": 6, "max": 20, "target_spread": 0.05}

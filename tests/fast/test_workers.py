@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from actlab.errors import ActlabError
-from actlab.fast.workers import FORK, Report, Stop, can_fork, prepare, run_side_by_side
+from actlab.fast.workers import FORK, Progress, Stop, can_fork, prepare, run_side_by_side
 
 pytestmark = pytest.mark.skipif(not FORK, reason="worker processes are used on Linux only")
 
@@ -29,7 +29,7 @@ def _forked_from_the_caller() -> None:
     FORKED_FROM_THE_CALLER = True
 
 
-def _counting(name: str, steps: int, report: Report, stop: Stop) -> tuple[str, int, int, bool]:
+def _counting(name: str, steps: int, report: Progress, stop: Stop) -> tuple[str, int, int, bool]:
     for _ in range(steps):
         report(1)
     return name, os.getpid(), os.getppid(), stop()
@@ -45,7 +45,7 @@ def test_results_in_order_from_other_processes_with_all_progress() -> None:
     assert sum(seen) == 60
 
 
-def _autograd_state(report: Report, stop: Stop) -> tuple[int, bool]:
+def _autograd_state(report: Progress, stop: Stop) -> tuple[int, bool]:
     x = torch.ones(3, requires_grad=True)
     (x * x).sum().backward()  # a worker may run autograd itself (a train_many worker does, for some activations)
     assert x.grad is not None and x.grad.tolist() == [2.0, 2.0, 2.0]
@@ -66,7 +66,7 @@ def test_workers_never_descend_by_fork_from_the_caller_even_after_autograd() -> 
         assert parent != os.getpid()  # not a child of the caller: the factory's
 
 
-def _settings(report: Report, stop: Stop) -> tuple[str | None, str, bool, torch.dtype, int]:
+def _settings(report: Progress, stop: Stop) -> tuple[str | None, str, bool, torch.dtype, int]:
     return (
         os.environ.get("ACTLAB_WORKER_TEST"),
         os.getcwd(),
@@ -91,11 +91,11 @@ def test_a_worker_sees_the_callers_settings_as_they_are_when_it_starts(
     assert settings == ("yes", str(tmp_path), True, torch.float64, 1)
 
 
-def _failing(report: Report, stop: Stop) -> None:
+def _failing(report: Progress, stop: Stop) -> None:
     raise ActlabError("the child's own message")
 
 
-def _dying(report: Report, stop: Stop) -> None:
+def _dying(report: Progress, stop: Stop) -> None:
     os._exit(3)
 
 
@@ -114,7 +114,7 @@ def test_a_job_that_cannot_cross_to_a_worker_is_refused_before_anything_starts()
         run_side_by_side([partial(_counting, "a", 1), lambda report, stop: None])
 
 
-def _slow(pid_file: Path, report: Report, stop: Stop) -> None:
+def _slow(pid_file: Path, report: Progress, stop: Stop) -> None:
     partial_file = pid_file.with_suffix(".partial")
     partial_file.write_text(str(os.getpid()))
     partial_file.rename(pid_file)  # it appears whole
@@ -134,7 +134,7 @@ def _gone(pid: int) -> bool:
 def test_workers_are_gone_when_this_process_fails(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
 
-    def first(report: Report, stop: Stop) -> None:  # raises once the worker is surely running
+    def first(report: Progress, stop: Stop) -> None:  # raises once the worker is surely running
         deadline = time.monotonic() + WAIT
         while not pid_file.exists() and time.monotonic() < deadline:
             report(0)
@@ -170,7 +170,7 @@ def test_workers_die_with_the_caller(tmp_path: Path) -> None:
     assert _gone(pid)
 
 
-def _logged(log: Path, report: Report, stop: Stop) -> int:
+def _logged(log: Path, report: Progress, stop: Stop) -> int:
     with log.open("a") as file:
         file.write(f"{os.getpid()}\n")
     return os.getpid()
@@ -192,7 +192,7 @@ def test_a_job_whose_worker_has_not_begun_runs_here_when_this_process_is_done(tm
         sys.path.remove(str(tmp_path))
 
 
-def _after(marker: Path, report: Report, stop: Stop) -> int:
+def _after(marker: Path, report: Progress, stop: Stop) -> int:
     deadline = time.monotonic() + WAIT
     while not marker.exists() and time.monotonic() < deadline:
         report(0)  # this process answers the worker's "ready" while it relays
@@ -200,7 +200,7 @@ def _after(marker: Path, report: Report, stop: Stop) -> int:
     return os.getpid()
 
 
-def _begins(marker: Path, report: Report, stop: Stop) -> int:
+def _begins(marker: Path, report: Progress, stop: Stop) -> int:
     marker.touch()
     return os.getpid()
 
@@ -222,7 +222,7 @@ class TwoArgError(Exception):
         super().__init__(f"{a} and {b}")
 
 
-def _two_arg_failure(report: Report, stop: Stop) -> None:
+def _two_arg_failure(report: Progress, stop: Stop) -> None:
     raise TwoArgError(1, 2)
 
 
@@ -231,14 +231,14 @@ def test_an_error_that_cannot_be_rebuilt_here_still_arrives_with_its_text() -> N
         run_side_by_side([partial(_counting, "a", 1), _two_arg_failure])
 
 
-def _waits_for(marker: Path, report: Report, stop: Stop) -> bool:  # until the chatty one ends (only if it is read)
+def _waits_for(marker: Path, report: Progress, stop: Stop) -> bool:  # until the chatty one ends (only if it is read)
     deadline = time.monotonic() + WAIT
     while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     return marker.exists()
 
 
-def _chatty(marker: Path, report: Report, stop: Stop) -> bool:
+def _chatty(marker: Path, report: Progress, stop: Stop) -> bool:
     import actlab.fast.workers
 
     actlab.fast.workers.PROGRESS_EVERY = 0.0  # in this worker: every report is a message, so the socket fills

@@ -7,8 +7,10 @@ This module imports nothing heavy (no PyTorch): the actor's process starts in ab
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # (fast.workers imports PyTorch: the annotation only)
+    from actlab.fast.workers import Progress
 
 REPORT_EVERY_S = 0.5  # a task tells the board its model-steps at most this often
 
@@ -27,7 +29,7 @@ class ProgressBoard:
         return dict(self.done)
 
 
-def reporter(board: Any, key: str) -> Callable[[int], None]:
+def reporter(board: Any, key: str) -> Progress:
     """An ``advance`` callback for a task training unit ``key``: sums the model-steps it is given and sends
     the total to ``board`` (an actor handle, or ``None``: nothing is sent) every :data:`REPORT_EVERY_S`."""
     done, last = 0, time.monotonic()

@@ -33,7 +33,8 @@ from actlab.backends.ray_connect import first_line, start_or_join
 from actlab.backends.ray_node import train_unit
 from actlab.backends.ray_probe import PROBE_TIMEOUT_S, check_nodes
 from actlab.errors import ActlabError
-from actlab.experiments.executor import Advance, RunOutcome, WorkUnit
+from actlab.experiments.executor import RunOutcome, WorkUnit
+from actlab.fast.workers import Progress
 
 MAX_RETRIES = 3  # attempts after the first for a task whose worker process died
 POLL_S = 0.25  # while units train, the progress board is read this often
@@ -111,7 +112,7 @@ class RayExecutor:
     # -- running -------------------------------------------------------------------------------------------
 
     def run(
-        self, units: Sequence[WorkUnit], advance: Advance | None = None
+        self, units: Sequence[WorkUnit], advance: Progress | None = None
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]:
         """Submit every unit as a task and yield each with its outcomes as it finishes."""
         if not units:

@@ -68,26 +68,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _usage_errors() -> tuple[type[Exception], ...]:
-    """Click's usage-error base class wherever it lives: typer 0.2x raises its own vendored copy of click's
-    exceptions, older typer raises click's, and both packages may be installed side by side."""
-    found: list[type[Exception]] = []
-    try:
-        from typer._click.exceptions import ClickException as Vendored
-    except ImportError:  # pragma: no cover - depends on the installed typer
-        pass
-    else:
-        found.append(Vendored)
-    try:
-        from click import ClickException as Click
-    except ImportError:  # pragma: no cover - depends on the installed typer
-        pass
-    else:
-        found.append(Click)
-    return tuple(found)
+def _usage_error() -> type[Exception]:
+    """Click's usage-error base class (``ClickException``) as the installed typer raises it: typer 0.2x
+    raises its own vendored copy of click's exceptions, older typer raises click's. Either way it is a base
+    class of the public ``typer.BadParameter``."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
-USAGE_ERRORS = _usage_errors()
+USAGE_ERROR = _usage_error()
 
 SETTINGS = {
     "name": "actlab",
@@ -156,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         code = _app_for(args)(args=args, prog_name="actlab", standalone_mode=False)
     except ActlabError as err:
         _fail(str(err))
-    except USAGE_ERRORS as err:
+    except USAGE_ERROR as err:
         if type(err).__name__ == "NoArgsIsHelpError":  # `actlab` or `actlab runs` alone: the help is the answer
             sys.stdout.write(err.format_message() + "\n")  # type: ignore[attr-defined]
             sys.exit(0)

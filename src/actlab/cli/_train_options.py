@@ -15,10 +15,12 @@ extra arguments; ``HIDDEN_CONTEXT`` lets them through and :func:`hidden_widths` 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 
+from actlab.cli._common import comma_list
 from actlab.errors import ActlabError
 from actlab.nets.init import INIT_SCHEMES
 from actlab.training.config import TrainConfig
@@ -104,12 +106,7 @@ def hidden_widths(hidden: Sequence[str] | None, extra: Sequence[str] = ()) -> li
                 f"--hidden got an empty value {value!r}; give widths, e.g. --hidden 16 16, or --hidden none "
                 "for a linear model"
             )
-        parts = [part.strip() for part in value.split(",")]
-        if "" in parts:
-            fixed = ",".join(p for p in parts if p)
-            raise ActlabError(
-                f"--hidden {value!r} has an empty width (a stray comma); write e.g. --hidden {fixed or '16,16'}"
-            )
+        parts = comma_list(value, partial(_stray_comma, value))
         for item in (word for part in parts for word in part.split()):
             if item.lower() == "none":
                 raise ActlabError("--hidden none (a linear model) cannot go with widths; give one or the other")
@@ -118,6 +115,10 @@ def hidden_widths(hidden: Sequence[str] | None, extra: Sequence[str] = ()) -> li
             except ValueError:
                 raise ActlabError(f"hidden width {item!r} is not a whole number (e.g. --hidden 16 16)") from None
     return widths
+
+
+def _stray_comma(value: str, _position: int, _count: int, fixed: str) -> str:
+    return f"--hidden {value!r} has an empty width (a stray comma); write e.g. --hidden {fixed or '16,16'}"
 
 
 def config_from_options(**options: Any) -> TrainConfig:

@@ -8,7 +8,6 @@ import typer
 
 from actlab.cli import app
 from actlab.cli._common import console, emit_json, err_console
-from actlab.errors import ActlabError
 
 if TYPE_CHECKING:
     from actlab.experiments.speed import SpeedRow
@@ -52,27 +51,20 @@ def bench(
     """Forward and forward+backward time per element and effective GB/s for catalog activations."""
     from rich.progress import Progress
 
-    from actlab.catalog.entries import names as catalog_names
-    from actlab.catalog.entries import parse_spec
-    from actlab.experiments.speed import DEFAULT_SIZES, SpeedConfig, available_devices, measure
+    from actlab.experiments.speed import bench_request, bench_summary, measure
 
-    if formula and kernel:
-        raise ActlabError("--formula and --kernel exclude each other: time one implementation per run")
-    names = [parse_spec(a)[0].name for a in activations] if activations else catalog_names()
-    devices = tuple(device or available_devices())
-    for d in devices:
-        if d not in available_devices():
-            raise ActlabError(f"device {d!r} is not available here: use one of {', '.join(available_devices())}")
-    config = SpeedConfig(
-        sizes=tuple(size or DEFAULT_SIZES),
+    names, config = bench_request(
+        activations,
+        sizes=size,
+        devices=device,
         repeats=repeats,
-        max_repeats=max(max_repeats, repeats),
-        devices=devices,
-        impl="formula" if formula else "kernel" if kernel else "module",
+        max_repeats=max_repeats,
         threads=threads,
-        clock="cpu" if cpu_clock else "wall",
+        cpu_clock=cpu_clock,
+        formula=formula,
+        kernel=kernel,
     )
-    total = len(names) * len(config.sizes) * len(devices)
+    total = len(names) * len(config.sizes) * len(config.devices)
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("timing", total=total)
 
@@ -81,18 +73,7 @@ def bench(
 
         rows = measure(names, config, progress=tick)
     if as_json:
-        emit_json(
-            {
-                "impl": config.impl,
-                "clock": config.clock,
-                "threads": threads or None,
-                "rounds": {"min": config.repeats, "max": config.max_repeats, "target_spread": config.target_spread},
-                "byte_model": (
-                    "forward 8 B/elem, fwd+bwd 20 B/elem, copy 8 B/elem; none for a function returning its input"
-                ),
-                "rows": [r.as_dict() for r in rows],
-            }
-        )
+        emit_json(bench_summary(config, rows))
         return
     _render(rows, config.impl, config.clock, threads)
 

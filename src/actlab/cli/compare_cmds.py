@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
-import json
 import math
 import sys
 from collections.abc import Iterator
@@ -20,7 +17,18 @@ from rich.table import Table
 
 from actlab.cli import app
 from actlab.cli._backend_options import DEFAULT_BACKEND, AddressOpt, BackendOpt
-from actlab.cli._common import JsonOpt, console, emit_json, err_console, fail_after_output, prepare_store
+from actlab.cli._common import (
+    DbOpt,
+    JsonOpt,
+    comma_list,
+    console,
+    counted,
+    emit_json,
+    err_console,
+    fail_after_output,
+    prepare_store,
+    print_table,
+)
 from actlab.cli._train_options import (
     HIDDEN_CONTEXT,
     BatchSizeOpt,
@@ -40,22 +48,13 @@ from actlab.cli._train_options import (
     config_from_options,
     hidden_widths,
 )
-from actlab.errors import ActlabError
 from actlab.experiments.stats import Estimate
-from actlab.experiments.store import DEFAULT_PATH, ENV_VAR, ResultStore, RunRecord, default_path, exists
+from actlab.experiments.store import ResultStore
 from actlab.util.outputs import prepare_output_dir, write_or_explain
-from actlab.util.plain import plain
 
 if TYPE_CHECKING:  # the executor imports PyTorch: only the commands that train load it
     from actlab.experiments.executor import Plan
 
-DbOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help=f"Results database (default ${ENV_VAR}, else ./{DEFAULT_PATH.as_posix()}); missing folders are created.",
-    ),
-]
 FreshOpt = Annotated[bool, typer.Option("--fresh", help="Retrain runs the database already holds (and replace them).")]
 ReuseAnyDeviceOpt = Annotated[
     bool,
@@ -163,17 +162,13 @@ def compare(
     from actlab.training.device import resolve_device
 
     check_backend(backend, address)
-    if seeds <= 0:
-        raise ActlabError(f"--seeds must be at least 1, got {seeds}")
-    names = activations.split(",")
-    for position, name in enumerate(names, start=1):
-        if not name.strip():
-            raise ActlabError(
-                f"--activations {activations!r}: item {position} of {len(names)} is empty; give "
-                f"comma-separated names without gaps, such as relu,tanh"
-            )
-    if reach is not None and not (math.isfinite(reach) and reach > 0):
-        raise ActlabError(f"--reach must be a number > 0 (a training loss such as 0.01), got {reach}")
+    names = comma_list(
+        activations,
+        lambda position, count, _: (
+            f"--activations {activations!r}: item {position} of {count} is empty; give "
+            "comma-separated names without gaps, such as relu,tanh"
+        ),
+    )
     config = config_from_options(
         task=task,
         hidden=hidden_widths(hidden, ctx.args),
@@ -190,7 +185,8 @@ def compare(
         target_loss=target_loss,
         device=resolve_device(device),
     )
-    check_request(config.task, names, seeds, config, reach)  # before the database is created
+    # before the database is created:
+    check_request(config.task, names, seeds, config, reach, seeds_name="--seeds", target_name="--reach")
     if out is not None:
         prepare_output_dir(out)
     prepare_store(db)
@@ -216,7 +212,7 @@ def compare(
                 )
         except KeyboardInterrupt:
             kept = max(0, store.count() - before)
-            _interrupted(f"{_n(kept, 'new run')} stored in {store.path} before it")
+            _interrupted(f"{counted(kept, 'new run')} stored in {store.path} before it")
         db_path = store.path
     written: list[Path] = []
     not_written = write_or_explain(lambda: _write_outputs(result, out, written), out) if out is not None else ""
@@ -224,11 +220,11 @@ def compare(
         emit_json({**result.to_dict(), "db": str(db_path), "files": [str(p) for p in written]})
         fail_after_output([not_written])
         return
-    _print_table(_compare_table(result))
+    print_table(_compare_table(result))
     console.print(
         f"Each cell: the mean over seeds, under it ± the half-width of its 95 % interval ({result.method});"
         f" reached: runs whose loss got to the target; s/run: each run's share of its vectorized group's "
-        f"time. Trained {_n(result.trained, 'run')}, reused {result.reused} from {db_path}",
+        f"time. Trained {counted(result.trained, 'run')}, reused {result.reused} from {db_path}",
         highlight=False,
     )
     for warning in result.warnings:
@@ -236,11 +232,6 @@ def compare(
     for path in written:
         console.print(f"wrote {path}", highlight=False)
     fail_after_output([not_written])
-
-
-def _n(count: int, noun: str) -> str:
-    """``1 run``, ``2 runs``."""
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def _interrupted(kept: str) -> None:
@@ -269,9 +260,9 @@ def _compare_table(result: Any) -> Table:
     metric = "MAE" if result.metric == "mae" else "accuracy"
     seeds = result.stats[0].seeds
     table = Table(
-        title=f"{result.task}: {_n(len(result.stats), 'activation')}, {_n(seeds, 'seed')} each, "
+        title=f"{result.task}: {counted(len(result.stats), 'activation')}, {counted(seeds, 'seed')} each, "
         f"hidden {' '.join(map(str, result.base_config.hidden))}, "
-        f"{_n(result.base_config.steps, 'step')}"
+        f"{counted(result.base_config.steps, 'step')}"
     )
     target = f"≤{result.target_loss:g}"
     for column in (
@@ -303,70 +294,16 @@ def _compare_table(result: Any) -> Table:
     return table
 
 
-def _print_table(table: Table) -> None:
-    """Print a table whole, never cutting a value. Into a pipe or file it is as wide as its widest cells,
-    even wider than ``COLUMNS``. On a terminal too narrow for it, the widest cells (a long activation spec
-    first) fold onto further lines rather than being cut or run past the edge."""
-    from rich.measure import Measurement
-
-    needed = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if needed <= console.width:
-        console.print(table)
-    elif console.is_terminal:
-        for column in table.columns:
-            column.no_wrap = False  # Rich crops a no_wrap cell that does not fit; a wrapping one folds
-        console.print(table)
-    else:
-        width = console.width
-        console.width = needed  # print(width=...) cannot go beyond the console's width
-        try:
-            console.print(table)
-        finally:
-            console.width = width
-
-
 def _write_outputs(result: Any, out: Path, written: list[Path]) -> None:
     """Write the plots and tables into ``out``, appending each file to ``written`` once it is complete."""
+    from actlab.experiments.export import write_comparison
     from actlab.plots.comparison import error_bars_figure, loss_curves_figure
     from actlab.plots.style import save
 
     out.mkdir(parents=True, exist_ok=True)
-    summary = result.to_dict()
     written.append(save(loss_curves_figure(result), out / "loss_curves.png"))
     written.append(save(error_bars_figure(result), out / "errors.png"))
-    curves = {s.activation: s.curve.__dict__ for s in result.stats}
-    (out / "results.json").write_text(json.dumps(plain({**summary, "curves": curves}), indent=2) + "\n")
-    written.append(out / "results.json")
-    written.append(_write_csv(out / "results.csv", summary["results"]))
-    rows = [_run_row(r) for runs in result.runs.values() for r in runs]
-    written.append(_write_csv(out / "runs.csv", rows))
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text(_csv_text(rows), encoding="utf-8")
-    return path
-
-
-def _csv_text(rows: list[dict[str, Any]]) -> str:
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None or (isinstance(v, float) and math.isnan(v)) else v for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _run_row(record: RunRecord) -> dict[str, Any]:
-    cfg = record.config
-    hidden = cfg.get("hidden", [])
-    return {
-        **record.summary(),
-        "hidden": " ".join(map(str, hidden)),
-        "init": cfg.get("init"),
-        "lr": cfg.get("lr"),
-        "steps_config": cfg.get("steps"),
-    }
+    write_comparison(result, out, written)
 
 
 # --- sweep ------------------------------------------------------------------------------------------------
@@ -390,7 +327,7 @@ def sweep(
 ) -> None:
     """Run a grid of tasks x activations x depths x widths x inits x lrs x seeds, resuming what is stored."""
     from actlab.backends import check_backend, open_executor
-    from actlab.experiments.executor import plan_missing, run_missing
+    from actlab.experiments.executor import plan_missing, plan_stored, run_missing, training_device
     from actlab.experiments.sweep import load
     from actlab.training.device import resolve_device
 
@@ -400,14 +337,7 @@ def sweep(
         spec = dataclasses.replace(spec, train={**spec.train, "device": resolve_device(device)})
     label = spec.label or file.stem
     if dry_run:  # count and plan; create nothing, not even the database
-        path = db if db is not None else default_path()
-        ResultStore.check_folder(db)
-        if exists(path):
-            with ResultStore(db, create=False) as store:
-                store.reuse_any_device = reuse_any_device
-                plan = plan_missing(spec.configs(), store, fresh, label)
-        else:
-            plan = plan_missing(spec.configs(), None, fresh, label)
+        plan, path = plan_stored(spec.configs(), db, fresh, label, reuse_any_device)
         _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
         return
     prepare_store(db)
@@ -419,8 +349,8 @@ def sweep(
             reused = plan.reused
             if not as_json:
                 err_console.print(
-                    f"{file}: {_n(spec.size, 'run')}, {plan.reused} already stored, "
-                    f"{plan.to_train} to train in {_n(len(plan.units), 'unit')}",
+                    f"{file}: {counted(spec.size, 'run')}, {plan.reused} already stored, "
+                    f"{plan.to_train} to train in {counted(len(plan.units), 'unit')}",
                     highlight=False,
                     soft_wrap=True,
                 )
@@ -438,22 +368,17 @@ def sweep(
                         committed += len(outcomes)
 
                     update(0, plan.model_steps)
-                    device_used = _sweep_device(spec)
+                    device_used = training_device(spec.configs())
                     with open_executor(backend, workers=workers, address=address, device=device_used) as executor:
                         run_missing(plan, store, executor, advance, on_unit)
         except KeyboardInterrupt:
             stored = reused + committed
             _interrupted(
-                f"{stored:,} of {_n(spec.size, 'run')} of {file} are stored in {store.path} "
+                f"{stored:,} of {counted(spec.size, 'run')} of {file} are stored in {store.path} "
                 f"({committed:,} trained just now)"
             )
         path = store.path
     _sweep_report(file, spec.size, plan, path, label, dry_run, as_json)
-
-
-def _sweep_device(spec: Any) -> str:
-    """Where a sweep's runs train: ``cuda`` when any of its configs asks for the GPU."""
-    return "cuda" if any(getattr(c, "device", "cpu") == "cuda" for c in spec.configs()) else "cpu"
 
 
 def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_run: bool, as_json: bool) -> None:
@@ -473,8 +398,8 @@ def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_r
         return
     verb = "would train" if dry_run else "trained"
     console.print(
-        f"{_n(runs, 'run')}: {summary['stored']} reused, {verb} {summary['to_train']} in "
-        f"{_n(summary['units'], 'unit')}; results in {db}  (actlab runs list --label '{label}')",
+        f"{counted(runs, 'run')}: {summary['stored']} reused, {verb} {summary['to_train']} in "
+        f"{counted(summary['units'], 'unit')}; results in {db}  (actlab runs list --label '{label}')",
         highlight=False,
         soft_wrap=True,
     )

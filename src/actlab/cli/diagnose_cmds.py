@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.cells import cell_len
@@ -11,14 +11,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from actlab.cli import app
-from actlab.cli._common import JsonOpt, console, emit_json, fail_after_output, output_file
+from actlab.cli._common import JsonOpt, comma_list, console, emit_json, fail_after_output, output_file
 from actlab.cli._train_options import DeviceOpt
 from actlab.errors import ActlabError
 from actlab.util.outputs import write_or_explain
 
 if TYPE_CHECKING:
-    from torch import nn
-
     from actlab.diagnostics import Report
 
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -68,49 +66,28 @@ def diagnose(
     model with --model FILE.py:FACTORY and --input-shape or --inputs (gradients from a random probe); your
     model's code runs in a separate process, stopped after --timeout seconds, its printed output on stderr.
     """
-    from actlab.diagnostics import diagnose as run_diagnose
-    from actlab.diagnostics.diagnose import check_batch_size
-    from actlab.diagnostics.user_model import diagnose_user_model
     from actlab.diagnostics.verdicts import labels
-    from actlab.text import check_lang
-    from actlab.training.device import resolve_device
-    from actlab.util.bounds import check_seed
+    from actlab.training.diagnose_run import diagnose_target
 
-    check_lang(lang)
-    target = resolve_device(device)
     if plot is not None:
         output_file(plot)
     if tensorboard is not None:
         from actlab.diagnostics.tensorboard import check_log_dir
 
         check_log_dir(tensorboard)
-    if run_dir is None and model is None:
-        raise ActlabError("nothing to diagnose: give a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY")
-    if run_dir is not None and model is not None:
-        raise ActlabError("give either a run folder (actlab diagnose DIR) or --model FILE.py:FACTORY, not both")
-    check_seed(seed, "--seed ")
-    check_batch_size(batch_size, "--batch-size ")
-    if run_dir is not None:
-        if input_shape or inputs:
-            raise ActlabError("--input-shape and --inputs go with --model; a run folder brings its own data")
-        net, data, loss, what = _run(run_dir, samples, seed)
-        report = run_diagnose(net, data, batch_size=batch_size, lang=lang, backward=backward, loss=loss, seed=seed)
-    else:
-        assert model is not None
-        shape = _ints("--input-shape", input_shape) if input_shape is not None else None
-        limit = {} if timeout is None else {"timeout": timeout}
-        report = diagnose_user_model(
-            model,
-            input_shape=shape,
-            inputs=inputs,
-            seed=seed,
-            batch_size=batch_size,
-            backward=backward,
-            lang=lang,
-            device=target,
-            **limit,
-        )
-        what = model
+    report, what = diagnose_target(
+        run_dir,
+        model,
+        input_shape=_ints("--input-shape", input_shape) if input_shape is not None else None,
+        inputs=inputs,
+        timeout=timeout,
+        samples=samples,
+        batch_size=batch_size,
+        seed=seed,
+        backward=backward,
+        lang=lang,
+        device=device,
+    )
     not_drawn = not_logged = ""
     if plot is not None:
         from actlab.plots.diagnostics import report_figure, save
@@ -163,39 +140,17 @@ def born_dead(
     console.print(table)
 
 
-# --- inputs ------------------------------------------------------------------------------------------
-
-
-def _run(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, Any, str]:
-    """The trained model of a run folder, ``samples`` inputs of its training distribution, and its loss."""
-    import torch
-
-    from actlab.training.config import make_task
-    from actlab.training.loop import loss_fn
-    from actlab.training.rundir import load_run
-    from actlab.util.bounds import MAX_INPUTS, check_values
-
-    if samples < 2:
-        raise ActlabError(f"--samples {samples} must be at least 2")
-    run = load_run(run_dir)
-    task = make_task(run.config)
-    x, y = task.sample(2, torch.Generator().manual_seed(seed), "train")  # the size of one example
-    per_example = (x[0].numel() + y[0].numel()) if x.dim() and y.dim() else 2
-    check_values(f"--samples {samples:,}", samples * per_example, "use fewer samples")
-    if samples > MAX_INPUTS:
-        raise ActlabError(f"--samples {samples:,} is more than the limit of {MAX_INPUTS:,} inputs")
-    x, y = task.sample(samples, torch.Generator().manual_seed(seed), "train")
-    dtype = next(run.model.parameters()).dtype  # a float64 run (a hand-built model) takes float64 inputs
-    x, y = x.to(dtype), y.to(dtype) if y.is_floating_point() else y
-    return run.model, torch.utils.data.TensorDataset(x, y), loss_fn(task), str(run_dir)
+# --- parsing -----------------------------------------------------------------------------------------
 
 
 def _ints(option: str, text: str) -> list[int]:
-    items = [v.strip() for v in text.split(",")]
-    if not text.strip() or "" in items:
-        raise ActlabError(
+    """``"64,3,32,32"`` -> ``[64, 3, 32, 32]``: whole numbers of at least 1."""
+    items = comma_list(
+        text,
+        lambda *_: (
             f"{option} {text!r}: an item is empty; write whole numbers separated by single commas, e.g. 64,3,32,32"
-        )
+        ),
+    )
     try:
         values = [int(v) for v in items]
     except ValueError:

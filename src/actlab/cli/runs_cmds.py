@@ -15,8 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from actlab.cli import app
-from actlab.cli._common import JsonOpt, console, emit_json, err_console
-from actlab.cli.compare_cmds import DbOpt, _n, _print_table
+from actlab.cli._common import DbOpt, JsonOpt, console, counted, emit_json, err_console, print_table
 from actlab.errors import ActlabError
 from actlab.experiments.store import ResultStore
 
@@ -39,7 +38,7 @@ def _damaged(store: ResultStore) -> list[dict[str, Any]]:
         ids = ", ".join(str(rid) for rid, _ in found[:10]) + (", ..." if len(found) > 10 else "")
         where = escape(str(store.path))
         err_console.print(
-            f"[yellow]warning:[/yellow] skipped {_n(len(found), 'damaged run')} in {where} that cannot "
+            f"[yellow]warning:[/yellow] skipped {counted(len(found), 'damaged run')} in {where} that cannot "
             f"be read (id {ids}; {escape(found[0][1])}); `actlab compare` or `sweep` trains a damaged "
             f"run again",
             highlight=False,
@@ -67,8 +66,8 @@ def runs_list(
     if as_json:
         emit_json([r.summary() for r in records])
         return
-    skipped = f" ({_n(len(damaged), 'damaged run')} skipped)" if damaged else ""
-    table = Table(title=f"{_n(len(records), 'run')} in {escape(str(path))}{skipped}")
+    skipped = f" ({counted(len(damaged), 'damaged run')} skipped)" if damaged else ""
+    table = Table(title=f"{counted(len(records), 'run')} in {escape(str(path))}{skipped}")
     for column in ("id", "hash", "task", "activation", "hidden", "seed", "device", "interp", "extrap", "label"):
         number = column in ("id", "seed", "interp", "extrap")
         table.add_column(
@@ -90,7 +89,7 @@ def runs_list(
             _num(extrap),
             escape(r.label or ""),
         )
-    _print_table(table)
+    print_table(table)
 
 
 def _num(value: Any) -> str:
@@ -164,7 +163,7 @@ def runs_export(
             }
         )
         return
-    console.print(f"wrote {_n(len(records), 'run')} to {escape(str(path))}", highlight=False)
+    console.print(f"wrote {counted(len(records), 'run')} to {escape(str(path))}", highlight=False)
 
 
 @runs_app.command("gc")
@@ -181,7 +180,9 @@ def runs_gc(
         emit_json({"removed": 0 if dry_run else removed, "stale": removed, "kept": left, "db": str(path)})
         return
     verb = "would remove" if dry_run else "removed"
-    console.print(f"{verb} {_n(removed, 'run')} from other versions; {_n(left, 'run')} in {path}", highlight=False)
+    console.print(
+        f"{verb} {counted(removed, 'run')} from other versions; {counted(left, 'run')} in {path}", highlight=False
+    )
 
 
 # `runs plot` lives in its own module; importing it registers the command on runs_app.

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from actlab.cli._common import JsonOpt, console, emit_json, output_file
-from actlab.cli.compare_cmds import DbOpt
+from actlab.cli._common import DbOpt, JsonOpt, console, emit_json, output_file
 from actlab.cli.runs_cmds import LabelFilter, runs_app
 from actlab.errors import ActlabError
 from actlab.experiments.store import ResultStore

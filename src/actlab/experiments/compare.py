@@ -203,12 +203,16 @@ def check_request(
     seeds: int | Sequence[int],
     base_config: TrainConfig | None = None,
     target_loss: float | None = None,
+    *,
+    seeds_name: str = "seeds",
+    target_name: str = "target_loss",
 ) -> tuple[list[str], list[int], TrainConfig]:
     """Check :func:`compare`'s arguments without training or opening anything; returns the activation
     names (stripped), the seeds and the base config with ``task``. Raises what :func:`compare` raises, so a
-    caller can refuse a bad request before it creates a results database."""
+    caller can refuse a bad request before it creates a results database; its messages call ``seeds`` and
+    ``target_loss`` by ``seeds_name`` and ``target_name`` (the command line: ``--seeds``, ``--reach``)."""
     if isinstance(seeds, int) and not isinstance(seeds, bool) and seeds <= 0:
-        raise ActlabError(f"seeds must be at least 1, got {seeds}")
+        raise ActlabError(f"{seeds_name} must be at least 1, got {seeds}")
     names = [a.strip() for a in activations]
     if not any(names):
         raise ActlabError("no activations to compare; give at least one, e.g. relu,tanh")
@@ -229,7 +233,7 @@ def check_request(
         twice = next(s for s in seed_list if seed_list.count(s) > 1)
         raise ActlabError(f"seed {twice} is listed twice; list each seed once")
     if target_loss is not None and not (math.isfinite(target_loss) and target_loss > 0):
-        raise ActlabError(f"target_loss must be a number > 0 (a training loss such as 0.01), got {target_loss}")
+        raise ActlabError(f"{target_name} must be a number > 0 (a training loss such as 0.01), got {target_loss}")
     for name in names:
         get(name)  # an unknown name or bad parameter raises here, before any training
     base = dataclasses.replace(base_config or TrainConfig(), task=task)

@@ -14,20 +14,21 @@ worker can call).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from actlab.errors import ActlabError
-from actlab.experiments.store import ResultStore, config_hash
+from actlab.experiments.store import ResultStore, config_hash, default_path, exists
 from actlab.fast.vectorized import group_key, train_many
+from actlab.fast.workers import Progress
 from actlab.training.config import TrainConfig, TrainResult
 
 MAX_UNIT = 128  # networks per unit: enough to fill the batched matmuls, small enough to lose little when killed
 GPU_UNIT = 8192  # on a GPU: a step of 8,192 networks costs little more than one of 128 (issue 14's yardstick)
 MAX_RUNS = 100_000  # runs one comparison or sweep may ask for: more is a typo (hours of planning, gigabytes)
-
-Advance = Callable[[int], None]  # called with model-steps just finished
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,12 @@ class Executor(Protocol):
     """Runs work units; yields each with its outcomes as it finishes (in any order)."""
 
     def run(
-        self, units: Sequence[WorkUnit], advance: Advance | None = None
+        self, units: Sequence[WorkUnit], advance: Progress | None = None
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]: ...
 
 
 def run_unit(
-    unit: WorkUnit, advance: Advance | None = None, workers: int | None = 1, device: str | None = None
+    unit: WorkUnit, advance: Progress | None = None, workers: int | None = 1, device: str | None = None
 ) -> list[RunOutcome]:
     """Train one unit with :func:`actlab.train_many`; a diverged network is kept as an outcome with NaN
     metrics (a comparison counts it) rather than failing the unit. ``device`` (``None``: the trainer's
@@ -96,7 +97,7 @@ class LocalExecutor:
         self.workers = workers
 
     def run(
-        self, units: Sequence[WorkUnit], advance: Advance | None = None
+        self, units: Sequence[WorkUnit], advance: Progress | None = None
     ) -> Iterator[tuple[WorkUnit, list[RunOutcome]]]:
         for unit in units:
             yield unit, run_unit(unit, advance, self.workers)
@@ -147,6 +148,30 @@ def plan_missing(
     return Plan(plan_units(missing, label, max_unit), len(unique) - len(missing))
 
 
+def plan_stored(
+    configs: Iterable[TrainConfig],
+    db: str | os.PathLike[str] | None,
+    fresh: bool = False,
+    label: str | None = None,
+    reuse_any_device: bool = False,
+) -> tuple[Plan, Path]:
+    """:func:`plan_missing` against the results database at ``db`` (default: $ACTLAB_DB, else the default
+    path), opened read-only, and that path: a dry run, which creates nothing, not even the database (where
+    there is none yet, every config is to train)."""
+    path = Path(db) if db is not None else default_path()
+    ResultStore.check_folder(db)
+    if not exists(path):
+        return plan_missing(configs, None, fresh, label), path
+    with ResultStore(db, create=False) as store:
+        store.reuse_any_device = reuse_any_device
+        return plan_missing(configs, store, fresh, label), path
+
+
+def training_device(configs: Iterable[TrainConfig]) -> str:
+    """Where a set of configs trains: ``cuda`` when any of them asks for the GPU, else ``cpu``."""
+    return "cuda" if any(c.device == "cuda" for c in configs) else "cpu"
+
+
 def check_run_count(runs: int, what: str) -> None:
     """Refuse a request for more than :data:`MAX_RUNS` runs before anything is built for it."""
     if runs > MAX_RUNS:
@@ -160,7 +185,7 @@ def run_missing(
     plan: Plan,
     store: ResultStore | None,
     executor: Executor | None = None,
-    advance: Advance | None = None,
+    advance: Progress | None = None,
     on_unit: Callable[[WorkUnit, list[RunOutcome]], None] | None = None,
 ) -> list[RunOutcome]:
     """Run the plan's units, committing each finished unit to ``store`` in its own transaction."""

@@ -1,4 +1,5 @@
-"""Stored runs as one table, the shape a DataFrame wants: what ``actlab runs export`` writes.
+"""Stored runs as one table, the shape a DataFrame wants: what ``actlab runs export`` writes; and the
+tables ``actlab compare --out`` writes (:func:`write_comparison`), with the same CSV writer.
 
 One row per run. The columns, in order:
 
@@ -25,11 +26,14 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from actlab.errors import ActlabError
 from actlab.experiments.store import RunRecord
 from actlab.util.plain import plain
+
+if TYPE_CHECKING:  # the comparison imports PyTorch: `runs export` does not need it
+    from actlab.experiments.compare import ComparisonResult
 
 FORMATS = ("csv", "json", "parquet")
 IDENTITY = ("id", "config_hash", "version", "label", "created_at")
@@ -99,7 +103,7 @@ def export_runs(records: Sequence[RunRecord], path: Path, fmt: str | None = None
     tmp = Path(tmp_name)
     try:
         if chosen == "csv":
-            _write_csv(tmp, columns, rows)
+            write_csv(tmp, rows, columns)
         elif chosen == "json":
             data = [{**row, "losses": r.losses} for row, r in zip(rows, records, strict=True)]
             tmp.write_text(json.dumps(plain(data), indent=1, allow_nan=False) + "\n", encoding="utf-8")
@@ -109,6 +113,35 @@ def export_runs(records: Sequence[RunRecord], path: Path, fmt: str | None = None
     finally:
         tmp.unlink(missing_ok=True)
     return columns
+
+
+def write_comparison(result: ComparisonResult, out: Path, written: list[Path]) -> None:
+    """Write the tables of ``actlab compare --out`` into the folder ``out`` (created if missing), appending
+    each file to ``written`` once it is complete: ``results.json`` (the summary, and each activation's loss
+    curve under ``curves``), ``results.csv`` (one row per activation) and ``runs.csv`` (one row per run:
+    :func:`comparison_run_row`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    summary = result.to_dict()
+    curves = {s.activation: s.curve.__dict__ for s in result.stats}
+    (out / "results.json").write_text(json.dumps(plain({**summary, "curves": curves}), indent=2) + "\n")
+    written.append(out / "results.json")
+    written.append(write_csv(out / "results.csv", summary["results"]))
+    rows = [comparison_run_row(r) for runs in result.runs.values() for r in runs]
+    written.append(write_csv(out / "runs.csv", rows))
+
+
+def comparison_run_row(record: RunRecord) -> dict[str, Any]:
+    """One run of a comparison as a row of its ``runs.csv``: the run's summary, then the config fields
+    that tell its runs apart (``hidden`` as widths separated by spaces, ``init``, ``lr``, ``steps_config``)."""
+    cfg = record.config
+    hidden = cfg.get("hidden", [])
+    return {
+        **record.summary(),
+        "hidden": " ".join(map(str, hidden)),
+        "init": cfg.get("init"),
+        "lr": cfg.get("lr"),
+        "steps_config": cfg.get("steps"),
+    }
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -142,11 +175,19 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str)
 
 
-def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
+def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> Path:
+    """Write ``rows`` to ``path`` as CSV (UTF-8, ``\\n`` line ends) under a header of ``columns`` (default:
+    every key of the rows, in the order they first appear); a missing value, ``None`` or NaN is an empty
+    cell. Returns ``path``."""
+    header = list(columns) if columns is not None else list(dict.fromkeys(key for row in rows for key in row))
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, columns, lineterminator="\n")
+        writer = csv.DictWriter(handle, header, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+        writer.writerows(
+            {k: "" if v is None or (isinstance(v, float) and math.isnan(v)) else v for k, v in row.items()}
+            for row in rows
+        )
+    return path
 
 
 def _write_parquet(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:

@@ -33,13 +33,15 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import torch
 
-from actlab.catalog.entries import lookup, resolved
+from actlab.catalog.entries import lookup, parse_spec, resolved
+from actlab.catalog.entries import names as catalog_names
 from actlab.catalog.modules import get
 from actlab.errors import ActlabError
-from actlab.util.threads import MAX_THREADS
+from actlab.util.threads import MAX_THREADS, torch_threads
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 FORWARD_BYTES, FWD_BWD_BYTES, COPY_BYTES = 8, 20, 8  # per float32 element (see the module docstring)
@@ -231,6 +233,53 @@ def available_devices() -> tuple[str, ...]:
     return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
 
 
+def bench_request(
+    activations: Sequence[str] | None = None,
+    *,
+    sizes: Sequence[int] | None = None,
+    devices: Sequence[str] | None = None,
+    repeats: int = 6,
+    max_repeats: int = 20,
+    threads: int = 1,
+    cpu_clock: bool = True,
+    formula: bool = False,
+    kernel: bool = False,
+) -> tuple[list[str], SpeedConfig]:
+    """What ``actlab bench`` measures: the catalog names of ``activations`` (default: the whole catalog) and
+    the config (default sizes and every device present; ``max_repeats`` raised to ``repeats``; the CPU clock
+    or wall time; the modules, PyTorch's kernels or the reference formulas). Raises :class:`ActlabError` for
+    both ``formula`` and ``kernel``, a device not present, and what :class:`SpeedConfig` refuses."""
+    if formula and kernel:
+        raise ActlabError("--formula and --kernel exclude each other: time one implementation per run")
+    names = [parse_spec(a)[0].name for a in activations] if activations else catalog_names()
+    chosen = tuple(devices or available_devices())
+    for d in chosen:
+        if d not in available_devices():
+            raise ActlabError(f"device {d!r} is not available here: use one of {', '.join(available_devices())}")
+    config = SpeedConfig(
+        sizes=tuple(sizes or DEFAULT_SIZES),
+        repeats=repeats,
+        max_repeats=max(max_repeats, repeats),
+        devices=chosen,
+        impl="formula" if formula else "kernel" if kernel else "module",
+        threads=threads,
+        clock="cpu" if cpu_clock else "wall",
+    )
+    return names, config
+
+
+def bench_summary(config: SpeedConfig, rows: Sequence[SpeedRow]) -> dict[str, Any]:
+    """``actlab bench --json``: how the figures were measured, and the rows."""
+    return {
+        "impl": config.impl,
+        "clock": config.clock,
+        "threads": config.threads or None,
+        "rounds": {"min": config.repeats, "max": config.max_repeats, "target_spread": config.target_spread},
+        "byte_model": "forward 8 B/elem, fwd+bwd 20 B/elem, copy 8 B/elem; none for a function returning its input",
+        "rows": [r.as_dict() for r in rows],
+    }
+
+
 def measure(
     names: Sequence[str],
     config: SpeedConfig = SpeedConfig(),
@@ -240,13 +289,8 @@ def measure(
     """Time every activation in ``names`` at every size on every device; ``progress(name, device, size)``.
 
     ``clock`` replaces the configured clock (for tests: a fake one)."""
-    threads_before = torch.get_num_threads()
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    try:
+    with torch_threads(config.threads or None):
         return _measure(names, config, progress, clock)
-    finally:
-        torch.set_num_threads(threads_before)
 
 
 def _measure(

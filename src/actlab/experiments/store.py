@@ -44,6 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from actlab import __version__
 from actlab.errors import ActlabError
 
 DEFAULT_PATH = Path("actlab-runs") / "actlab.db"  # relative to the working folder, like a build output
@@ -84,12 +85,6 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def package_version() -> str:
-    from actlab import __version__
-
-    return __version__
-
-
 def config_dict(config: Any) -> dict[str, Any]:
     """A config as plain JSON types: its ``resolved()`` dict where it has one (``TrainConfig``: defaults
     filled in, so that a default range and the same range written out are one run), else a dataclass's
@@ -107,7 +102,7 @@ def config_dict(config: Any) -> dict[str, Any]:
 
 def config_hash(config: Any, version: str | None = None) -> str:
     """The key of a run: SHA-256 of the resolved config (canonical JSON) and the package version."""
-    text = json.dumps({"config": config_dict(config), "version": version or package_version()}, sort_keys=True)
+    text = json.dumps({"config": config_dict(config), "version": version or __version__}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -574,7 +569,7 @@ class ResultStore:
     ) -> None:
         """Store the runs of one finished work unit, all in one transaction: all of them or none. A stored
         row with the same key is replaced whole (a damaged one is repaired)."""
-        version = package_version()
+        version = __version__
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         rows = []
         for config, metrics, losses in runs:
@@ -666,7 +661,7 @@ class ResultStore:
     def get_cached(self, key: str) -> dict[str, Any] | None:
         """A stored JSON result (e.g. one tour section) under ``key`` for this package version, or ``None``
         (also when the stored one cannot be read: it is then computed again)."""
-        rows = self._query("SELECT value_json FROM cached WHERE key = ? AND version = ?", (key, package_version()))
+        rows = self._query("SELECT value_json FROM cached WHERE key = ? AND version = ?", (key, __version__))
         try:
             return _json_object(rows[0][0], "value_json") if rows else None
         except _DamagedRowError:
@@ -678,7 +673,7 @@ class ResultStore:
         with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO cached (key, version, value_json, created_at) VALUES (?, ?, ?, ?)",
-                (key, package_version(), json.dumps(dict(value)), now),
+                (key, __version__, json.dumps(dict(value)), now),
             )
 
     def count(self) -> int:
@@ -686,7 +681,7 @@ class ResultStore:
 
     def gc(self, dry_run: bool = False) -> int:
         """Delete runs stored by other package versions (their keys can never match again); returns how many."""
-        version = package_version()
+        version = __version__
         stale = int(self._query("SELECT COUNT(*) FROM runs WHERE version != ?", (version,))[0][0])
         if stale and not dry_run:
             with self._transaction():

@@ -50,7 +50,7 @@ from actlab.diagnostics import rules
 from actlab.errors import ActlabError
 from actlab.fast.optim import StackedAdam, StackedSGD
 from actlab.fast.stacked import StackedMLP, StackedStep, chunk_bounds, networks_per_chunk
-from actlab.fast.workers import Report, Stop, can_fork, prepare, run_side_by_side
+from actlab.fast.workers import Progress, Stop, can_fork, prepare, run_side_by_side
 from actlab.nets.mlp import MLP
 from actlab.nets.tasks import Task
 from actlab.training.callbacks import Callback
@@ -64,7 +64,6 @@ RTOL = 1e-4  # vectorized vs alone: loss curves agree to this (relative) over th
 DATA_CHUNK_BYTES = 16 * 2**20  # training batches are drawn this many bytes at a time (see _batches)
 VARYING = ("seed", "activation", "init", "bias_init", "lr")  # fields that may differ within a group
 
-Progress = Callable[[int], None]  # called with the number of model-steps just finished
 MAX_DEFAULT_WORKERS = 8  # default_workers() never exceeds this
 CPU_MAX = "/sys/fs/cgroup/cpu.max"  # a container's CPU quota, where cgroup v2 gives one
 SYNC_EVERY = 100  # on a GPU: steps between read-backs (progress, all stopped, divergence), each a wait
@@ -361,7 +360,7 @@ def _train_stack(
     callbacks: Sequence[Callback],
     raises: bool,
     here: bool,
-    report: Report,
+    report: Progress,
     stop: Stop,
 ) -> _Part:
     """The training loop of one stack, :func:`actlab.train`'s loop for every network at once, then each
@@ -429,7 +428,7 @@ def _train_stack(
 
 
 def _train_elsewhere(
-    cfgs: Sequence[TrainConfig], positions: Sequence[int], raises: bool, report: Report, stop: Stop
+    cfgs: Sequence[TrainConfig], positions: Sequence[int], raises: bool, report: Progress, stop: Stop
 ) -> _Part:
     """:func:`_train_stack` for a worker's share: the task and the initial weights are built from the
     configs (the same bits as here: :func:`~actlab.training.loop.build_model` draws from the config's seed), so

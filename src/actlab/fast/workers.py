@@ -55,7 +55,7 @@ from typing import Any, Generic, TypeVar
 import torch
 
 T = TypeVar("T")
-Report = Callable[[int], None]
+Progress = Callable[[int], None]  # called with the number of model-steps just finished
 Stop = Callable[[], bool]
 
 FORK = sys.platform.startswith("linux")  # elsewhere callers run one job at a time
@@ -82,7 +82,7 @@ def prepare(modules: Iterable[str] = ()) -> None:
 
 
 def run_side_by_side(
-    jobs: Sequence[Callable[[Report, Stop], T]], progress: Report | None = None, take_over: bool = False
+    jobs: Sequence[Callable[[Progress, Stop], T]], progress: Progress | None = None, take_over: bool = False
 ) -> list[T]:
     """Each job's return value, in order: ``jobs[0]`` runs here, the others in worker processes.
 
@@ -92,7 +92,7 @@ def run_side_by_side(
     only when this process says so (at ``jobs[0]``'s next progress report, or when it is done), so that no
     job ever runs twice.
     """
-    report: Report = progress or (lambda _: None)
+    report: Progress = progress or (lambda _: None)
     pickled = [_pickled(job) for job in jobs[1:]]  # a job that cannot cross fails before anything starts
     modules = {m for job in jobs[1:] if (m := _module_of(job)) != "__main__"}
     children: list[_Child[T]] = []
@@ -171,7 +171,7 @@ class _Child(Generic[T]):
             self.connection.send_bytes(pickle.dumps("go"))
             self.begun = True
 
-    def drain(self, report: Report) -> None:
+    def drain(self, report: Progress) -> None:
         """Relay the messages that have arrived, the result included. A worker's error is raised here."""
         if self.cancelled:
             return
@@ -384,7 +384,7 @@ def _worker_main(fd: int) -> int:
     os.environ.clear()
     os.environ.update(environ)
     torch.set_default_dtype(dtype)
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # the whole worker process: one core per worker (not restored: the process ends)
     pending, last_sent = 0, time.monotonic()
 
     def report(done: int) -> None:  # at most every PROGRESS_EVERY seconds, so that the socket never fills

@@ -36,6 +36,7 @@ from typing import IO, Any
 
 import torch
 
+from actlab import __version__
 from actlab.catalog.modules import CatalogActivation, get
 from actlab.errors import ActlabError
 from actlab.nets.mlp import MLP
@@ -150,7 +151,7 @@ def save_run(
             {
                 "format": FORMAT,
                 "version": VERSION,
-                "actlab": _version(),
+                "actlab": __version__,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             },
         )
@@ -352,9 +353,3 @@ def _read_json(folder: Path, name: str, missing: str) -> Any:
         raise _damaged(folder, name, "its JSON is nested too deeply") from None
     except OSError as err:
         raise ActlabError(f"cannot read {folder / name}: {err.strerror or type(err).__name__}") from None
-
-
-def _version() -> str:
-    from actlab import __version__
-
-    return __version__
