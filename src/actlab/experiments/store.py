@@ -85,7 +85,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def package_version() -> str:
-    from actlab import __version__
+    from actlab._version import __version__
 
     return __version__
 

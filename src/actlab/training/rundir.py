@@ -355,6 +355,6 @@ def _read_json(folder: Path, name: str, missing: str) -> Any:
 
 
 def _version() -> str:
-    from actlab import __version__
+    from actlab._version import __version__
 
     return __version__
