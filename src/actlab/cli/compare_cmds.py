@@ -457,7 +457,7 @@ def _sweep_device(spec: Any) -> str:
 
 
 def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_run: bool, as_json: bool) -> None:
-    summary = {
+    summary: dict[str, Any] = {
         "file": str(file),
         "label": label,
         "runs": runs,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
 
@@ -296,7 +297,7 @@ class Monitor:
         return hook
 
 
-def _unseen() -> torch._C.DisableTorchFunction:
+def _unseen() -> AbstractContextManager[None]:
     """A context in which torch calls bypass every TorchFunctionMode, the Monitor's included."""
     return torch._C.DisableTorchFunction()
 

@@ -19,12 +19,16 @@ class Callback(Protocol):
 
     def on_train_start(self, model: nn.Module, config: Any) -> None:
         """Before the first step, with the freshly initialised model."""
+        return None
 
     def on_before_step(self, step: int, model: nn.Module) -> None:
         """After ``loss.backward()`` and before ``optimizer.step()``: ``p.grad`` holds this step's gradients."""
+        return None
 
     def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
         """After ``optimizer.step()``; ``step`` counts from 1, ``loss`` is this step's training loss."""
+        return None
 
     def on_train_end(self, model: nn.Module, result: Any) -> None:
         """After the last step (or early stop), with the finished result."""
+        return None
