@@ -236,7 +236,7 @@ class Monitor:
 
     # --- functional sites --------------------------------------------------------------------------
 
-    def _call(self, func: Callable[..., Any], spec: FunctionSpec, args: tuple[Any, ...], kwargs: dict) -> Any:
+    def _call(self, func: Callable[..., Any], spec: FunctionSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         z, site_kind, inplace = spec.read(args, kwargs)
         if not isinstance(z, Tensor):
             return func(*args, **kwargs)
@@ -310,7 +310,7 @@ class _ActivationCalls(TorchFunctionMode):
         self.monitor = monitor
 
     def __torch_function__(
-        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict | None = None
+        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
     ) -> Any:
         kwargs = kwargs or {}
         spec = FUNCTIONS.get(func)
