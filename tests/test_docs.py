@@ -102,6 +102,18 @@ def test_the_reference_check_can_fail() -> None:
     assert not resolves("actlab.catalog.arithmetic", module, tree)
 
 
+PROJECT_PATH = re.compile(r"\b(?:tests|benchmarks|docs|examples|src)/[\w/.-]*\w\.[a-z]+\b")
+
+
+def test_every_project_file_the_package_names_exists() -> None:
+    """``see benchmarks/bench_vectorized.py`` in a docstring or comment: that file is in the repository."""
+    root = SRC.parent
+    named = {(path.relative_to(SRC), ref) for path in SOURCES for ref in PROJECT_PATH.findall(path.read_text("utf-8"))}
+    assert named, "the check found no path to check"
+    missing = sorted(f"{source}: {ref}" for source, ref in named if not (root / ref).exists())
+    assert not missing, missing
+
+
 EXAMPLE = re.compile(r"^\s*>>> ", re.MULTILINE)  # a line of a docstring's example, not ">>> " in a string
 EXAMPLES = [path for path in SOURCES if EXAMPLE.search(path.read_text(encoding="utf-8"))]
 
