@@ -17,8 +17,8 @@ class Callback(Protocol):
     """Hooks called by :func:`actlab.train` (and the vectorized trainer) in this order each step:
     forward and backward, ``on_before_step`` (gradients present), optimizer step, ``on_step_end``.
 
-    A subclass overrides only the hooks it needs; the others are no-ops (hence ``return None``: a protocol
-    method with an empty body would count as abstract, and the subclass could not be instantiated)."""
+    A subclass overrides only the hooks it needs; the others are no-ops (hence ``return None``: mypy treats a
+    protocol method with an empty body as abstract, and would refuse to instantiate such a subclass)."""
 
     def on_train_start(self, model: nn.Module, config: Any) -> None:
         """Before the first step, with the freshly initialised model."""
