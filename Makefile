@@ -23,8 +23,13 @@ tour: install
 serve: install
 	$(VENV)/bin/actlab serve --open
 
+# The checks, cheapest first: lint, format, types (mypy, [tool.mypy]), the layers contract (import-linter,
+# [tool.importlinter]: a lower layer never imports a higher one), then the tests (doctests included).
 test: install
 	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check src tests benchmarks
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: install

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from actlab._version import __version__
 from actlab.catalog.entries import CATALOG, Activation, lookup, names
 from actlab.errors import ActlabError
 
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
     from actlab.training.config import TrainConfig, TrainResult
     from actlab.training.loop import train
     from actlab.training.rundir import load_run, save_run
-
-__version__ = "0.1.0"
 
 _LAZY = {
     "get": "actlab.catalog.modules",

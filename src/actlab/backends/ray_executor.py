@@ -107,7 +107,8 @@ class RayExecutor:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
-        self._board = ray.remote(num_cpus=0, scheduling_strategy=here)(ProgressBoard).remote()
+        # ray's stub lists only placement-group strategies for scheduling_strategy; ray.remote takes this one too
+        self._board = ray.remote(num_cpus=0, scheduling_strategy=here)(ProgressBoard).remote()  # type: ignore[call-overload]
 
     # -- running -------------------------------------------------------------------------------------------
 
@@ -137,7 +138,7 @@ class RayExecutor:
         try:
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=POLL_S)
-                if reading is not None and ray.wait([reading], timeout=0)[0]:
+                if board is not None and reading is not None and ray.wait([reading], timeout=0)[0]:
                     running = {unit.key for unit in pending.values()}
                     for key, done in _board_state(reading).items():
                         if key in running:
@@ -157,7 +158,7 @@ class RayExecutor:
         import ray
         from ray.exceptions import RayError, RayTaskError
 
-        from actlab import __version__
+        from actlab._version import __version__
 
         try:
             version, outcomes = ray.get(ref)

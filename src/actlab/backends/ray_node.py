@@ -15,6 +15,6 @@ def train_unit(unit: WorkUnit, workers: int, device: str | None, board: Any) -> 
     """Train ``unit`` with :func:`~actlab.experiments.executor.run_unit` (``workers`` processes, on ``device``:
     ``None`` is the CPU), reporting progress to ``board`` (a :class:`~actlab.backends.ray_board.
     ProgressBoard` handle, or ``None``); return this node's actlab version with the outcomes."""
-    from actlab import __version__
+    from actlab._version import __version__
 
     return __version__, run_unit(unit, reporter(board, unit.key), workers, device)

@@ -63,7 +63,7 @@ def check_nodes(timeout: float = PROBE_TIMEOUT_S, cpus: float = 1, gpus: float =
     from ray.exceptions import RayError
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    from actlab import __version__
+    from actlab._version import __version__
 
     nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU", 0) > 0]
     if not nodes:

@@ -4,7 +4,8 @@ Each activation ``f`` sits beside its derivative ``f_grad`` (``df/dx``, elementw
 rather than taken from autograd, so that the two can be checked against each other. Conventions:
 
 * at a kink the derivative takes the value PyTorch's autograd uses (``relu'(0) = 0``,
-  ``leaky_relu'(0) = negative_slope``, ``hardswish'(-3) = -0.5``...); each catalog entry states its own;
+  ``leaky_relu'(0) = negative_slope``, ``hardswish'(-3) = 0``, ``hardswish'(3) = 1``...); each catalog entry
+  states its own;
 * at ``±inf`` both ``f`` and ``f'`` return their mathematical limits, and at huge finite ``|x|`` their values
   (no intermediate overflows: ``hardswish(1e38)`` is ``1e38``); ``sin`` has no limit and gives NaN there;
 * NaN in gives NaN out, for ``f`` and for ``f'``.

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor, nn
 
 from actlab.catalog import functional as fn
+from actlab.catalog.docs import DECIMALS, EXAMPLE_INPUTS, docstring, example_call
 from actlab.catalog.entries import Activation, lookup, parse_spec, resolved
 
 
@@ -215,6 +216,23 @@ MODULES: dict[str, type[CatalogActivation]] = {
         Sin,
     )
 }
+
+
+def _document(cls: type[CatalogActivation]) -> None:
+    """Fill ``cls.__doc__`` from its catalog entry (:func:`actlab.catalog.docs.docstring`); a docstring the class
+    has itself is kept as a note. The example's output is the entry's formula in float64, shown in float32."""
+    entry = lookup(cls.catalog_name)
+    exact = entry.fn(torch.tensor(EXAMPLE_INPUTS, dtype=torch.float64), **entry.resolve())
+    y = exact.float()
+    rounded = not (torch.equal(y.double(), exact) and torch.equal(exact, exact.round(decimals=DECIMALS)))
+    shown = y.round(decimals=DECIMALS) if rounded else y
+    learned = any(p.requires_grad for p in cls().parameters())
+    call = example_call(entry, rounded=rounded, detach=learned)
+    cls.__doc__ = docstring(entry, call, repr(shown), note=cls.__dict__.get("__doc__") or "")
+
+
+for _cls in MODULES.values():
+    _document(_cls)
 
 
 def get(name: str, **params: Any) -> CatalogActivation:

@@ -13,11 +13,11 @@ from typing import Annotated
 
 import typer
 
-from actlab import __version__
+from actlab._version import __version__
 from actlab.errors import ActlabError
 
 # Every command, in the order `actlab --help` lists them: the module that defines it and the first line of its
-# help (tests/test_startup.py holds these equal to the commands' own docstrings).
+# help (tests/cli/test_startup.py holds these equal to the commands' own docstrings).
 COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("catalog_cmds", "List every activation in the catalog: name, formula, output range, key properties."),
     "show": (

@@ -382,7 +382,7 @@ def sweep(
 
 
 def _sweep_report(file: Path, runs: int, plan: Plan, db: Path, label: str, dry_run: bool, as_json: bool) -> None:
-    summary = {
+    summary: dict[str, Any] = {
         "file": str(file),
         "label": label,
         "runs": runs,

@@ -124,7 +124,7 @@ def check_born_dead_work(
 
 
 def check_network(width: int, depth: int, *, in_features: int = 2, n_inputs: int = 256) -> None:
-    """Refuse born-dead networks with sizes below 1 or too big for memory (see :mod:`.limits`)."""
+    """Refuse born-dead networks with sizes below 1 or too big for memory (see :mod:`actlab.util.bounds`)."""
     for name, value in (("width", width), ("depth", depth), ("in_features", in_features)):
         if value < 1:
             raise ActlabError(f"{name} must be at least 1, got {value}")

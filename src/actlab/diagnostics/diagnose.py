@@ -15,7 +15,7 @@ from actlab.errors import ActlabError
 from actlab.text import check_lang
 from actlab.util.bounds import MAX_INPUTS, check_seed
 
-Data = Tensor | Dataset | DataLoader | Iterable[Any]
+Data = Tensor | Dataset[Any] | DataLoader[Any] | Iterable[Any]
 Loss = Callable[..., Tensor]
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
 
@@ -235,7 +236,7 @@ class Monitor:
 
     # --- functional sites --------------------------------------------------------------------------
 
-    def _call(self, func: Callable[..., Any], spec: FunctionSpec, args: tuple[Any, ...], kwargs: dict) -> Any:
+    def _call(self, func: Callable[..., Any], spec: FunctionSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         z, site_kind, inplace = spec.read(args, kwargs)
         if not isinstance(z, Tensor):
             return func(*args, **kwargs)
@@ -296,7 +297,7 @@ class Monitor:
         return hook
 
 
-def _unseen() -> torch._C.DisableTorchFunction:
+def _unseen() -> AbstractContextManager[None]:
     """A context in which torch calls bypass every TorchFunctionMode, the Monitor's included."""
     return torch._C.DisableTorchFunction()
 
@@ -309,7 +310,7 @@ class _ActivationCalls(TorchFunctionMode):
         self.monitor = monitor
 
     def __torch_function__(
-        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict | None = None
+        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
     ) -> Any:
         kwargs = kwargs or {}
         spec = FUNCTIONS.get(func)

@@ -136,8 +136,9 @@ class FunctionSpec:
     params: tuple[str, ...] = ()
     inplace: bool = False
 
-    def read(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Tensor, SiteKind, bool]:
-        """The input tensor, the site kind and whether this call overwrites its input."""
+    def read(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Any, SiteKind, bool]:
+        """The input (a tensor, unless the call is not one the Monitor can watch: the caller checks), the site
+        kind and whether this call overwrites its input."""
         bound = dict(zip(self.arg_names, args, strict=False)) | dict(kwargs)
         z = bound.get("input", bound.get("self"))
         if self.catalog_name == "prelu":

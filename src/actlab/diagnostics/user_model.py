@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from actlab.errors import ActlabError
 from actlab.util.bounds import MAX_INPUTS, check_seed, check_values
@@ -113,7 +113,7 @@ def diagnose_user_model(
     return _in_child(request, timeout)
 
 
-def start_method() -> str:
+def start_method() -> Literal["fork", "spawn"]:
     """``"fork"`` on Linux without CUDA: quick, and safe there (a forked child cannot use CUDA or autograd
     once the parent has started them on a GPU machine); ``"spawn"`` elsewhere."""
     import torch
@@ -169,7 +169,9 @@ def load_inputs(input_shape: Sequence[int] | None, inputs: str | os.PathLike[str
 
 def _in_child(request: Request, timeout: float) -> Report:
     """Run :func:`_diagnose` in a child; relay its phases; kill it at the time limit."""
-    context = multiprocessing.get_context(start_method())
+    # one literal per call: the type checker then knows either context (not any BaseContext) has .Process
+    fork = start_method() == "fork"
+    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     with warnings.catch_warnings():  # Python 3.12+ warns about forking a process that has threads
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -204,7 +206,7 @@ def _in_child(request: Request, timeout: float) -> Report:
             elif kind == "error":
                 raise ActlabError(payload)
             else:
-                return payload  # type: ignore[no-any-return]
+                return payload
     finally:
         if process.is_alive():
             process.kill()

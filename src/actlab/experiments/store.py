@@ -44,7 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from actlab import __version__
+from actlab._version import __version__
 from actlab.errors import ActlabError
 
 DEFAULT_PATH = Path("actlab-runs") / "actlab.db"  # relative to the working folder, like a build output

@@ -30,6 +30,7 @@ import dataclasses
 import itertools
 import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +43,10 @@ from actlab.nets.init import check_scheme
 from actlab.nets.tasks import get_task
 from actlab.training.config import TrainConfig
 
-try:  # Python >= 3.11
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10 needs the tomli backport
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10 needs the tomli backport
+    import tomli as tomllib
 
 GRID_KEYS = ("tasks", "activations", "depths", "widths", "inits", "lrs", "seeds")
 GRID_FIELDS = {"task", "activation", "hidden", "init", "lr", "seed"}  # TrainConfig fields the grid sets

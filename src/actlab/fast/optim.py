@@ -36,7 +36,7 @@ class StackedAdam:
             neg_step = torch.tensor([-lr / bias_correction1 for lr in self.lrs], dtype=self.params[0].dtype)
         else:  # computed on the GPU: no copy from the host, which would wait for the GPU, each step
             neg_step = (self.neg_lrs / bias_correction1).to(self.params[0].dtype)
-        grads = [p.grad for p in self.params]
+        grads = _grads(self.params)
         torch._foreach_lerp_(self.m, grads, 1 - self.beta1)
         torch._foreach_mul_(self.v, self.beta2)
         torch._foreach_addcmul_(self.v, grads, grads, value=1 - self.beta2)
@@ -59,7 +59,7 @@ class StackedSGD:
 
     @torch.no_grad()
     def step(self, frozen: Tensor | None = None) -> None:
-        grads = [p.grad for p in self.params]
+        grads = _grads(self.params)
         if self.momentum != 0:
             if self.buffers is None:
                 self.buffers = [g.clone() for g in grads]
@@ -70,12 +70,22 @@ class StackedSGD:
         _apply(self.params, torch._foreach_mul(grads, self.neg_lr), frozen)
 
 
+def _grads(params: Sequence[Tensor]) -> list[Tensor]:
+    """Each parameter's gradient; every stacked parameter has one after ``backward``."""
+    grads = []
+    for p in params:
+        if p.grad is None:
+            raise RuntimeError("a stacked parameter has no gradient: call backward() before step()")
+        grads.append(p.grad)
+    return grads
+
+
 def _per_model(values: Tensor, like: Sequence[Tensor]) -> list[Tensor]:
     """``values (M,)`` shaped to broadcast against each of ``like`` ``(M, ...)``."""
     return [values.view(-1, *([1] * (p.dim() - 1))) for p in like]
 
 
-def _apply(params: list[Tensor], updates: list[Tensor], frozen: Tensor | None) -> None:
+def _apply(params: list[Tensor], updates: list[Tensor] | tuple[Tensor, ...], frozen: Tensor | None) -> None:
     if frozen is not None:  # where, not a multiply: a diverged network's update is NaN, and NaN · 0 = NaN
         updates = [torch.where(f, 0.0, u) for f, u in zip(_per_model(frozen, params), updates, strict=True)]
     torch._foreach_add_(params, updates)

@@ -296,8 +296,10 @@ def _train_group(
             results[position] = TrainResult(
                 model, cfgs[position], history, steps, seconds / len(cfgs), metrics, [], stopped
             )
+    stacked = done[0].stacked  # the first share trained in this process, on the stacked networks
+    assert stacked is not None
     for cb in callbacks:
-        cb.on_train_end(done[0].stacked, results)
+        cb.on_train_end(stacked, results)
     unsorted: list[TrainResult] = [results[0]] * len(cfgs)
     for position, i in enumerate(order):
         unsorted[i] = results[position]
@@ -411,9 +413,9 @@ def _train_stack(
     networks = []
     for i, model in enumerate(models):
         metrics = evaluate(model, task)
-        broken = None if i in diverged else final_divergence(model, metrics)  # the last update overflowed
-        if broken is not None:
-            error = divergence_error(last[i] + 1, math.nan, cfgs[i], broken)
+        nonfinite = None if i in diverged else final_divergence(model, metrics)  # the last update overflowed
+        if nonfinite is not None:
+            error = divergence_error(last[i] + 1, math.nan, cfgs[i], nonfinite)
             if raises:
                 return _Part(0.0, [], [(error.step, positions[i], error)])
             diverged[i] = error.step
@@ -422,8 +424,8 @@ def _train_stack(
         metrics["dead_fraction"] = math.nan if i in diverged else dead_fraction(model, task)
         metrics["diverged_step"] = diverged.get(i)
         stopped = i not in diverged and last[i] < steps
-        params = None if here else [p.detach().clone() for p in model.parameters()]
-        networks.append((history[: last[i], i].tolist(), last[i], stopped, metrics, params))
+        final_params = None if here else [p.detach().clone() for p in model.parameters()]
+        networks.append((history[: last[i], i].tolist(), last[i], stopped, metrics, final_params))
     return _Part(seconds, networks, [], stacked if here else None)
 
 
@@ -441,7 +443,8 @@ def _train_elsewhere(
 
 class _LastStep(Callback):
     def __init__(self) -> None:
-        self.step, self.history = 0, []
+        self.step = 0
+        self.history: list[float] = []
 
     def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
         self.step = step
@@ -460,7 +463,7 @@ def _alone(
             raise
         task = make_task(config)
         model = build_model(config, task)
-        metrics = dict.fromkeys(evaluate(model, task), math.nan)
+        metrics: dict[str, float | None] = dict.fromkeys(evaluate(model, task), math.nan)
         metrics.update(dead_fraction=math.nan, diverged_step=err.step)
         result = TrainResult(model, config, seen.history, seen.step, math.nan, metrics)
     else:
@@ -575,9 +578,9 @@ def train_group_on_device(
     results = []
     for i, model in enumerate(models):
         metrics = evaluate(model, task)
-        broken = None if failed[i] else final_divergence(model, metrics)  # the last update overflowed
-        if broken is not None:
-            error = divergence_error(lengths[i] + 1, math.nan, cfgs[i], broken)
+        nonfinite = None if failed[i] else final_divergence(model, metrics)  # the last update overflowed
+        if nonfinite is not None:
+            error = divergence_error(lengths[i] + 1, math.nan, cfgs[i], nonfinite)
             if on_diverge == "raise":
                 raise error
             failed[i] = error.step

@@ -56,8 +56,8 @@ def report_figure(report: Report, title: str | None = None) -> Figure:
 
 
 def training_figure(history: Sequence[dict[str, Any]], title: str | None = None) -> Figure:
-    """Three panels over the recorded steps of a :class:`TrainingTracker`: dead fraction and sparsity per
-    activation site, and gradient norm per weight layer (log scale)."""
+    """Three panels over the recorded steps of a :class:`~actlab.diagnostics.tracker.TrainingTracker`: dead
+    fraction and sparsity per activation site, and gradient norm per weight layer (log scale)."""
     fig, axes = plt.subplots(1, 3, figsize=(15, 4), constrained_layout=True)
     steps = [h["step"] for h in history]
     panels = (

@@ -184,8 +184,8 @@ class Learner:
         if reg == "none" or rate == 0:
             return 0.0
         if reg == "l1":
-            return rate * sum(w.abs().sum() for w in self.weights)  # type: ignore[return-value]
-        return rate * 0.5 * sum(w.square().sum() for w in self.weights)  # type: ignore[return-value]
+            return rate * sum(w.abs().sum() for w in self.weights)
+        return rate * 0.5 * sum(w.square().sum() for w in self.weights)
 
     @torch.no_grad()
     def losses(self) -> Losses:

@@ -12,6 +12,7 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import torch
 
@@ -48,7 +49,7 @@ def _cell(value: float | None) -> str:
     return "missing" if value is None else f"{value:.3g}"  # "missing" is a text key: "n/a" in the report
 
 
-def _curve(history: list[dict]) -> tuple[list[int], list[float]]:  # type: ignore[type-arg]
+def _curve(history: list[dict[str, Any]]) -> tuple[list[int], list[float]]:
     steps = [rec["step"] for rec in history]
     return steps, [statistics.fmean(s["dead_fraction"] for s in rec["sites"].values()) for rec in history]
 

@@ -41,7 +41,7 @@ class Cache(Protocol):
 
 
 def section_key(config: TourConfig, section: str) -> str:
-    from actlab import __version__
+    from actlab._version import __version__
 
     text = json.dumps(
         {"tour": config.to_dict(), "section": section, "version": __version__, "format": RESULT_FORMAT}, sort_keys=True

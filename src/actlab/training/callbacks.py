@@ -15,16 +15,23 @@ from torch import nn
 
 class Callback(Protocol):
     """Hooks called by :func:`actlab.train` (and the vectorized trainer) in this order each step:
-    forward and backward, ``on_before_step`` (gradients present), optimizer step, ``on_step_end``."""
+    forward and backward, ``on_before_step`` (gradients present), optimizer step, ``on_step_end``.
+
+    A subclass overrides only the hooks it needs; the others are no-ops (hence ``return None``: mypy treats a
+    protocol method with an empty body as abstract, and would refuse to instantiate such a subclass)."""
 
     def on_train_start(self, model: nn.Module, config: Any) -> None:
         """Before the first step, with the freshly initialised model."""
+        return None
 
     def on_before_step(self, step: int, model: nn.Module) -> None:
         """After ``loss.backward()`` and before ``optimizer.step()``: ``p.grad`` holds this step's gradients."""
+        return None
 
     def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
         """After ``optimizer.step()``; ``step`` counts from 1, ``loss`` is this step's training loss."""
+        return None
 
     def on_train_end(self, model: nn.Module, result: Any) -> None:
         """After the last step (or early stop), with the finished result."""
+        return None

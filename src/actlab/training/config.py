@@ -43,7 +43,8 @@ class TrainConfig:
     """Everything that decides a run. ``None`` ranges and noise mean the task's defaults (``actlab tasks``).
 
     The defaults train ``add``/``sub`` to an interpolation MAE well below 0.05 in a few seconds on 2 CPU
-    cores (see ``docs/sections/arithmetic.md`` for measurements).
+    cores (measured in the README, "Networks that learn arithmetic": "What the lesson claims, measured" and
+    "Speed and memory").
     """
 
     task: str = "add"  # a name from actlab.nets.tasks.TASKS

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -49,6 +49,9 @@ from actlab.training.config import BATCH_SEED_OFFSET, TrainConfig, TrainResult, 
 from actlab.training.device import DEVICE_DRAW_STEPS, resolve_device
 from actlab.training.evaluate import PREDICTION_METRICS, evaluate
 from actlab.util.threads import torch_threads
+
+if TYPE_CHECKING:
+    from actlab.diagnostics import TrainingTracker
 
 
 def build_model(config: TrainConfig, task: Task | None = None) -> MLP:
@@ -201,7 +204,7 @@ def _train(config: TrainConfig, callbacks: Sequence[Callback]) -> TrainResult:
     return result
 
 
-def _tracker(model: nn.Module, config: TrainConfig) -> Callback | None:
+def _tracker(model: nn.Module, config: TrainConfig) -> TrainingTracker | None:
     if config.track_every <= 0:
         return None
     try:

@@ -36,7 +36,7 @@ from typing import IO, Any
 
 import torch
 
-from actlab import __version__
+from actlab._version import __version__
 from actlab.catalog.modules import CatalogActivation, get
 from actlab.errors import ActlabError
 from actlab.nets.mlp import MLP
