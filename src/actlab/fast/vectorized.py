@@ -46,8 +46,8 @@ import torch
 from torch import Tensor, nn
 
 from actlab.catalog.modules import get
-from actlab.diagnostics import rules
 from actlab.errors import ActlabError
+from actlab.fast.evaluation import dead_fraction, final_metrics
 from actlab.fast.optim import StackedAdam, StackedSGD
 from actlab.fast.stacked import StackedMLP, StackedStep, chunk_bounds, networks_per_chunk
 from actlab.fast.workers import Report, Stop, can_fork, prepare, run_side_by_side
@@ -56,8 +56,8 @@ from actlab.nets.tasks import Task
 from actlab.training.callbacks import Callback
 from actlab.training.config import BATCH_SEED_OFFSET, TrainConfig, TrainResult, make_task
 from actlab.training.device import DEVICE_DRAW_STEPS, check_fits, free_gpu_bytes, group_bytes, resolve_device
-from actlab.training.evaluate import EVAL_POINTS, EVAL_SEEDS, evaluate
-from actlab.training.loop import DivergenceError, batch_stream, build_model, divergence_error, final_divergence, train
+from actlab.training.evaluate import evaluate
+from actlab.training.loop import DivergenceError, batch_stream, build_model, divergence_error, train
 from actlab.util.threads import torch_threads
 
 RTOL = 1e-4  # vectorized vs alone: loss curves agree to this (relative) over the tested runs (float32)
@@ -409,19 +409,12 @@ def _train_stack(
             break
     seconds = time.perf_counter() - start
     stacked.write_back(models)
+    all_metrics, errors = final_metrics(stacked, models, task, cfgs, diverged, last)
+    if errors and raises:
+        i, error = errors[0]
+        return _Part(0.0, [], [(error.step, positions[i], error)])
     networks = []
-    for i, model in enumerate(models):
-        metrics = evaluate(model, task)
-        broken = None if i in diverged else final_divergence(model, metrics)  # the last update overflowed
-        if broken is not None:
-            error = divergence_error(last[i] + 1, math.nan, cfgs[i], broken)
-            if raises:
-                return _Part(0.0, [], [(error.step, positions[i], error)])
-            diverged[i] = error.step
-        if i in diverged:
-            metrics = dict.fromkeys(metrics, math.nan)
-        metrics["dead_fraction"] = math.nan if i in diverged else dead_fraction(model, task)
-        metrics["diverged_step"] = diverged.get(i)
+    for i, (model, metrics) in enumerate(zip(models, all_metrics, strict=True)):
         stopped = i not in diverged and last[i] < steps
         params = None if here else [p.detach().clone() for p in model.parameters()]
         networks.append((history[: last[i], i].tolist(), last[i], stopped, metrics, params))
@@ -568,45 +561,33 @@ def train_group_on_device(
     if device != "cpu":
         torch.cuda.synchronize(device)  # the loop's time includes the GPU's work queued in it
     seconds = time.perf_counter() - start
-    stacked.to("cpu").write_back(models)  # one copy from the GPU, not one per network and layer
+    stacked.write_back(models)  # one copy from the GPU per layer; the stack stays there to be evaluated
     lengths, failed, losses = last.tolist(), diverged.tolist(), history.cpu()
     if on_diverge == "raise" and any(failed):
         i = min((s, i) for i, s in enumerate(failed) if s)[1]
         raise divergence_error(failed[i], float(losses[failed[i] - 1, i]), cfgs[i])
-    results = []
-    for i, model in enumerate(models):
-        metrics = evaluate(model, task)
-        broken = None if failed[i] else final_divergence(model, metrics)  # the last update overflowed
-        if broken is not None:
-            error = divergence_error(lengths[i] + 1, math.nan, cfgs[i], broken)
-            if on_diverge == "raise":
-                raise error
-            failed[i] = error.step
-        if failed[i]:
-            metrics = dict.fromkeys(metrics, math.nan)
-        metrics["dead_fraction"] = math.nan if failed[i] else dead_fraction(model, task)
-        metrics["diverged_step"] = failed[i] or None
-        stopped = not failed[i] and lengths[i] < steps
-        results.append(
-            TrainResult(
-                model, cfgs[i], losses[: lengths[i], i].tolist(), lengths[i], seconds / size, metrics, [], stopped
-            )
+    diverged = {i: s for i, s in enumerate(failed) if s}
+    all_metrics, errors = final_metrics(stacked, models, task, cfgs, diverged, lengths)  # on the device
+    stacked.to("cpu")
+    if errors and on_diverge == "raise":
+        raise errors[0][1]
+    curves = losses.T.contiguous()  # (size, steps): each network's curve in one piece
+    results = [
+        TrainResult(
+            model,
+            cfgs[i],
+            curves[i, : lengths[i]].tolist(),
+            lengths[i],
+            seconds / size,
+            metrics,
+            [],
+            i not in diverged and lengths[i] < steps,
         )
+        for i, (model, metrics) in enumerate(zip(models, all_metrics, strict=True))
+    ]
     for cb in callbacks:
         cb.on_train_end(stacked, results)
     unsorted: list[TrainResult] = [results[0]] * size
     for position, i in enumerate(order):
         unsorted[i] = results[position]
     return unsorted
-
-
-# --- dead units -------------------------------------------------------------------------------------------
-
-
-def dead_fraction(model: MLP, task: Task, points: int = EVAL_POINTS) -> float:
-    """The fraction of hidden units that are dead on the interpolation points of :mod:`actlab.training.evaluate`
-    (:func:`actlab.diagnostics.rules.dead_fraction`: they fire on none of them, output and slope exactly
-    0). ReLU units with ``z <= 0`` everywhere are dead; a sigmoid unit is not (its slope is small but not
-    0) unless both underflow to 0 everywhere."""
-    x, _ = task.sample(points, torch.Generator().manual_seed(EVAL_SEEDS["interp"]), "interp")
-    return rules.dead_fraction(model, x)
