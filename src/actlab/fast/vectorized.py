@@ -93,11 +93,11 @@ def cores_in_cpu_max(text: str) -> int | None:
 
 
 def group_key(config: TrainConfig) -> str:
-    """Configs with equal keys train together: all fields but :data:`VARYING` are equal."""
-    data = config.to_dict()
-    for name in VARYING:
-        data.pop(name)
-    return repr(sorted(data.items()))
+    """Configs with equal keys train together: all fields but :data:`VARYING` are equal (a tuple equal to a
+    list: ``hidden=(16, 16)`` stacks with ``[16, 16]``). Read field by field: ``to_dict`` copies deeply, and a
+    comparison groups every config twice."""
+    data = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in VARYING}
+    return repr(sorted((k, list(v) if isinstance(v, tuple) else v) for k, v in data.items()))
 
 
 def stackable(config: TrainConfig) -> bool:
@@ -105,7 +105,13 @@ def stackable(config: TrainConfig) -> bool:
 
     Learned activation parameters (PReLU's slopes) and the diagnostics tracker need one module per network.
     """
-    return config.track_every == 0 and not any(list(get(s).parameters()) for s in layer_specs(config))
+    return config.track_every == 0 and not any(_learns(s) for s in layer_specs(config))
+
+
+@lru_cache(maxsize=256)
+def _learns(spec: str) -> bool:
+    """Whether the activation ``spec`` has learned parameters (asked once per spec: building it costs ~50 µs)."""
+    return bool(list(get(spec).parameters()))
 
 
 def layer_specs(config: TrainConfig) -> tuple[str, ...]:
