@@ -105,3 +105,20 @@ def test_final_metrics_finds_a_network_whose_predictions_overflowed() -> None:
         assert math.isnan(metrics[1]["interp_mae"]) and metrics[1]["diverged_step"] == 4
         assert metrics[0]["diverged_step"] is None and math.isfinite(metrics[0]["interp_mae"])
         assert metrics[0]["interp_mae"] == pytest.approx(evaluate(models[0], task)["interp_mae"], rel=1e-5)
+
+
+def test_a_networks_evaluation_does_not_depend_on_its_neighbours() -> None:
+    """The same bits alone, first, in the middle of a stack and at a slice's end (a run trained again alone
+    must give what it gave in its group)."""
+    models, configs = _trained("add", torch.float32)
+    task = make_task(configs[0])
+    specs = [layer_specs(c) for c in configs]
+
+    def metrics(chosen: list[int], max_bytes: int = 2**30) -> list[dict[str, float | None]]:
+        stacked = StackedMLP([models[i] for i in chosen], [specs[i] for i in chosen], 16)
+        return evaluate_stack(stacked, task, max_bytes=max_bytes).metrics
+
+    alone = metrics([3])[0]
+    assert metrics([3, 2])[0] == alone and metrics([2, 3, 5])[1] == alone
+    assert metrics([1, 2, 3], max_bytes=2 * 2000 * 9 * 4)[2] == alone  # in the second slice of two
+    assert metrics([2, 3], max_bytes=2000 * 9 * 4)[1] == alone  # slices of one network each

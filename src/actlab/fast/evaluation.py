@@ -11,9 +11,14 @@ took some 25 s on a CPU core; BENCHMARKS.md).
 Only float rounding differs from the per-network path: a batched matmul (``baddbmm``) sums in another order than
 ``nn.Linear``, so in float32 a prediction differs by a few units in the last place (2⁻²⁴ relative per
 operation) and a metric (a mean of such errors, taken in float64) by about as much; in float64 by some 2⁻⁵³.
-The tests compare both paths within :data:`EVAL_RTOL` (float32) and :data:`EVAL_RTOL_64` (float64). A
+The tests compare both paths within :data:`EVAL_RTOL` (float32) and :data:`EVAL_RTOL_64` (float64), relative
+to the size of the answers (an error may be far smaller than the prediction it is the rounding of). A
 count (``exact_rate``, ``accuracy``, ``dead_fraction``) could only change where a prediction sits within that
 rounding of a rounding boundary (``k + 0.5``, a tie between logits, a slope of exactly 0).
+
+On the CPU a network's results do not depend on the networks beside it in the stack (tested), so that a run
+trained again alone (a damaged stored row) gives the bits it gave in its group: batched matmuls of two or
+more networks give each network the same bits wherever it sits; a single network is evaluated as two.
 """
 
 from __future__ import annotations
@@ -113,14 +118,15 @@ def _predict_counting_dead(stacked: StackedMLP, x: Tensor, max_bytes: int, count
     out = torch.empty(size, x.shape[0], weights[-1].shape[1], dtype=x.dtype, device=x.device)
     never = torch.zeros(size, dtype=torch.int64, device=x.device)
     for s, e, modules in _slices(stacked, x.shape[0], max_bytes):
-        h = x.expand(e - s, *x.shape)  # (m, n, in)
+        m = max(2, e - s)  # a batch of one network rounds otherwise (baddbmm takes another kernel): doubled
+        h = x.expand(m, *x.shape)  # (m, n, in)
         for w, b, act in zip(weights, biases, modules, strict=False):
-            z = torch.baddbmm(b[s:e], h, w[s:e].mT)  # (m, n, width)
+            z = torch.baddbmm(b[s:e].expand(m, -1, -1), h, w[s:e].expand(m, -1, -1).mT)  # (m, n, width)
             h = act(z)
             if count:
                 slope = act.derivative(z).abs()  # type: ignore[operator]
-                never[s:e] += dead(times_fired(h.abs(), slope, (1,))).sum(dim=1)
-        out[s:e] = torch.baddbmm(biases[-1][s:e], h, weights[-1][s:e].mT)
+                never[s:e] += dead(times_fired(h.abs(), slope, (1,))).sum(dim=1)[: e - s]
+        out[s:e] = torch.baddbmm(biases[-1][s:e].expand(m, -1, -1), h, weights[-1][s:e].expand(m, -1, -1).mT)[: e - s]
     return out, never
 
 
