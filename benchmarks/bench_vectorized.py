@@ -33,10 +33,15 @@ and the rounds of the ways alternate so that all see the same load.
 
 ``--device cuda`` measures instead, on a GPU, model-steps/s of ``train_many`` at N = 128, 1,024 and 8,192
 networks of width 32 (2-32-32-1, the 8 activations, batch 256, Adam), counting the training loop alone
-(``TrainResult.seconds``; building the models and evaluating them on the CPU are timed apart), with the ratio
-to the one-by-one CPU loop (``actlab.train`` per config, one thread, its loop alone too) timed in the same
-run; then the wall-clock time of ``actlab compare`` of the 8 activations x 1,000 seeds on the GPU, a fresh
-process and a fresh database. Without a GPU it says so in one line and exits with code 2.
+(``TrainResult.seconds``; the whole call, with the models built on the CPU and evaluated on the GPU, beside
+it), with the ratio to the one-by-one CPU loop (``actlab.train`` per config, one thread, its loop alone too)
+timed in the same run; then the wall-clock time of ``actlab compare`` of the 8 activations x 1,000 seeds on the
+GPU, a fresh process and a fresh database (``--compare-seeds 0``: skipped). ``--sizes`` picks other N;
+``--variants eager,graphs,compile`` adds the training step alone at the largest N run eagerly (as
+``train_many`` does), replayed as one CUDA graph, and under ``torch.compile`` (compilation timed apart), each
+guarded: a variant that fails is printed as failed and the rest still run. Without a GPU it says so in one
+line and exits with code 2; ``--dry-run`` runs the same code on the CPU with tiny sizes instead (what
+``benchmarks/gpu_check.sh --cpu-dry-run`` does, to know the GPU run will not stop on an error).
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ another between operations, which is what makes a second core pay off even on a 
 Every network follows :func:`actlab.train`'s determinism contract (see :mod:`actlab.training`) and reuses
 its pieces: :func:`~actlab.training.config.make_task`, :func:`~actlab.training.loop.build_model` for the initial
 weights, :func:`~actlab.training.loop.batch_stream`'s generator and draws for the data, the same losses, the same
-stopping rules, and :func:`~actlab.training.evaluate.evaluate` on the final network. Only float rounding differs
-(a batched matmul sums in another order than ``nn.Linear``): the tests compare loss curves, weights and
-metrics with :func:`actlab.train` network by network (see :data:`RTOL`).
+stopping rules, and the metrics of :func:`~actlab.training.evaluate.evaluate` on the final networks (computed for
+the whole stack at once, :mod:`actlab.fast.evaluation`). Only float rounding differs (a batched matmul sums in
+another order than ``nn.Linear``): the tests compare loss curves, weights and metrics with :func:`actlab.train`
+network by network (see :data:`RTOL`).
 
 Why hand-written stacked matmuls: measured in ``benchmarks/bench_vectorized.py`` on 128 networks, autograd
 through the same stacked ``baddbmm`` layers was 9 % slower and ``torch.func`` (``stack_module_state`` +
@@ -26,8 +27,9 @@ On a GPU (``device="cuda"``, :func:`train_group_on_device`) a group is one stack
 (no cache-sized chunks, no worker processes), its batches are drawn on the GPU by each network's own
 generator (:func:`device_batches`, the contract of :func:`~actlab.training.loop.batch_stream` on a GPU), and the
 loop never waits for the GPU: stops and divergence are tracked in GPU tensors and read back every
-:data:`SYNC_EVERY` steps. The step is the eager stacked step of the CPU; CUDA graphs and ``torch.compile``
-are candidates still to be measured on a GPU (BENCHMARKS.md).
+:data:`SYNC_EVERY` steps. The trained stack is evaluated on the GPU too, as one stack (a few read-backs for the
+whole group), and copied to the CPU once per layer. The step is the eager stacked step of the CPU; CUDA graphs and
+``torch.compile`` are candidates still to be measured on a GPU (``benchmarks/gpu_check.sh``, BENCHMARKS.md).
 """
 
 from __future__ import annotations
