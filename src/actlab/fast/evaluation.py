@@ -153,7 +153,7 @@ def final_metrics(
     if one_by_one:
         measured = [evaluate(m, task) for m in models]
         dead_fractions = [dead_fraction(m, task) for m in models]
-        suspects = range(len(models))
+        suspects = list(range(len(models)))
     else:
         found = evaluate_stack(stacked, task)
         measured, dead_fractions = found.metrics, found.dead_fraction

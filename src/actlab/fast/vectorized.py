@@ -574,8 +574,8 @@ def train_group_on_device(
     if on_diverge == "raise" and any(failed):
         i = min((s, i) for i, s in enumerate(failed) if s)[1]
         raise divergence_error(failed[i], float(losses[failed[i] - 1, i]), cfgs[i])
-    diverged = {i: s for i, s in enumerate(failed) if s}
-    all_metrics, errors = final_metrics(stacked, models, task, cfgs, diverged, lengths)  # on the device
+    failed_at = {i: s for i, s in enumerate(failed) if s}  # position -> the step whose loss was not finite
+    all_metrics, errors = final_metrics(stacked, models, task, cfgs, failed_at, lengths)  # on the device
     stacked.to("cpu")
     if errors and on_diverge == "raise":
         raise errors[0][1]
@@ -589,7 +589,7 @@ def train_group_on_device(
             seconds / size,
             metrics,
             [],
-            i not in diverged and lengths[i] < steps,
+            i not in failed_at and lengths[i] < steps,
         )
         for i, (model, metrics) in enumerate(zip(models, all_metrics, strict=True))
     ]
