@@ -33,10 +33,15 @@ and the rounds of the ways alternate so that all see the same load.
 
 ``--device cuda`` measures instead, on a GPU, model-steps/s of ``train_many`` at N = 128, 1,024 and 8,192
 networks of width 32 (2-32-32-1, the 8 activations, batch 256, Adam), counting the training loop alone
-(``TrainResult.seconds``; building the models and evaluating them on the CPU are timed apart), with the ratio
-to the one-by-one CPU loop (``actlab.train`` per config, one thread, its loop alone too) timed in the same
-run; then the wall-clock time of ``actlab compare`` of the 8 activations x 1,000 seeds on the GPU, a fresh
-process and a fresh database. Without a GPU it says so in one line and exits with code 2.
+(``TrainResult.seconds``; the whole call, with the models built on the CPU and evaluated on the GPU, beside
+it), with the ratio to the one-by-one CPU loop (``actlab.train`` per config, one thread, its loop alone too)
+timed in the same run; then the wall-clock time of ``actlab compare`` of the 8 activations x 1,000 seeds on the
+GPU, a fresh process and a fresh database (``--compare-seeds 0``: skipped). ``--sizes`` picks other N;
+``--variants eager,graphs,compile`` adds the training step alone at the largest N run eagerly (as
+``train_many`` does), replayed as one CUDA graph, and under ``torch.compile`` (compilation timed apart), each
+guarded: a variant that fails is printed as failed and the rest still run. Without a GPU it says so in one
+line and exits with code 2; ``--dry-run`` runs the same code on the CPU with tiny sizes instead (what
+``benchmarks/gpu_check.sh --cpu-dry-run`` does, to know the GPU run will not stop on an error).
 """
 
 from __future__ import annotations
@@ -223,24 +228,39 @@ def per_activation(steps: int, seeds: int, acts: tuple[str, ...], repeats: int) 
 GPU_SIZES = (128, 1024, 8192)  # networks per group on the GPU (8 activations x N/8 seeds)
 
 
-def gpu_main(steps: int, sizes: tuple[int, ...], compare_seeds: int, as_json: bool) -> None:
-    """The ``--device cuda`` figures (see the module docstring)."""
+def gpu_main(
+    steps: int,
+    sizes: tuple[int, ...],
+    compare_seeds: int,
+    as_json: bool,
+    device: str = "cuda",
+    variants: tuple[str, ...] = (),
+) -> None:
+    """The ``--device cuda`` figures (see the module docstring); ``device="cpu"`` is ``--dry-run``: the same
+    code on the CPU, to know it runs before a GPU is lent."""
     import os
     import tempfile
 
     cpu = configs(32, steps, 2)  # one by one costs the same for every seed: 2 per activation suffice
     train(cpu[0])  # warm-up
     cpu_rate = len(cpu) * steps / sum(train(c).seconds for c in cpu)  # TrainConfig.threads: 1
-    train_many(configs(32, 10, 1), device="cuda")  # warm-up: CUDA context, cuBLAS handles, kernels
-    figures: dict[str, object] = {"gpu": torch.cuda.get_device_name(), "steps": steps, "cpu_one_by_one": cpu_rate}
+    train_many(configs(32, 10, 1), device=device)  # warm-up: CUDA context, cuBLAS handles, kernels
+    name = torch.cuda.get_device_name() if device == "cuda" else "CPU (dry run)"
+    figures: dict[str, object] = {"gpu": name, "steps": steps, "cpu_one_by_one": cpu_rate}
     for n in sizes:
-        torch.cuda.synchronize()
+        _sync(device)
         start = time.perf_counter()
-        results = train_many(configs(32, steps, n // len(ACTIVATIONS)), device="cuda")
+        results = train_many(configs(32, steps, n // len(ACTIVATIONS)), device=device)
         whole = time.perf_counter() - start
         loop = sum(r.seconds for r in results)  # each network's share of its group's loop: the group's loop
         rate = sum(r.steps for r in results) / loop
         figures[f"n{n}"] = {"model_steps_per_s": rate, "ratio": rate / cpu_rate, "loop_s": loop, "call_s": whole}
+    for variant in variants:  # each guarded: one that fails is reported and the others still run
+        try:
+            found = step_variant(max(sizes), steps, device, variant)
+            figures[f"step_{variant}"] = {**found, "ratio": found["model_steps_per_s"] / cpu_rate}
+        except Exception as err:  # any failure of a variant is a figure to report, not the end of the run
+            figures[f"step_{variant}"] = {"error": f"{type(err).__name__}: {err}".splitlines()[0][:300]}
     if compare_seeds:
         with tempfile.TemporaryDirectory() as folder:
             command = [
@@ -253,7 +273,7 @@ def gpu_main(steps: int, sizes: tuple[int, ...], compare_seeds: int, as_json: bo
                 "--seeds",
                 str(compare_seeds),
                 "--device",
-                "cuda",
+                device,
                 "--db",
                 os.path.join(folder, "r.db"),
                 "--quiet",
@@ -276,14 +296,87 @@ def gpu_main(steps: int, sizes: tuple[int, ...], compare_seeds: int, as_json: bo
         f = figures[f"n{n}"]
         assert isinstance(f, dict)
         print(
-            f"{f'train_many on the GPU, N = {n:,}':44s} {f['model_steps_per_s']:12,.0f} model-steps/s "
+            f"{f'train_many on {device}, N = {n:,}':44s} {f['model_steps_per_s']:12,.0f} model-steps/s "
             f"{f['ratio']:8.0f}x   (whole call {f['call_s']:.1f} s)"
         )
+    for variant in variants:
+        f = figures[f"step_{variant}"]
+        assert isinstance(f, dict)
+        label = f"step alone, {variant}, N = {max(sizes):,}"
+        if "error" in f:
+            print(f"{label:44s} failed: {f['error']}")
+            continue
+        compiled = f" (compiling {f['compile_s']:.1f} s)" if "compile_s" in f else ""
+        print(f"{label:44s} {f['model_steps_per_s']:12,.0f} model-steps/s {f['ratio']:8.0f}x{compiled}")
     if compare_seeds:
         print(
-            f"actlab compare, {len(ACTIVATIONS)} activations x {compare_seeds:,} seeds, --device cuda: "
+            f"actlab compare, {len(ACTIVATIONS)} activations x {compare_seeds:,} seeds, --device {device}: "
             f"{figures['compare_seconds']:.1f} s (a fresh process and database)"
         )
+
+
+VARIANTS = ("eager", "graphs", "compile")  # how step_variant runs the stacked training step
+
+
+def step_variant(n: int, steps: int, device: str, variant: str) -> dict[str, float]:
+    """Model-steps/s of the stacked training step alone (forward, backward, Adam; fixed batches, no data
+    drawing, no stop checks) of ``n`` networks on ``device``, run ``variant``-wise: ``eager`` (what
+    ``train_many`` does), ``graphs`` (one CUDA graph of the step, replayed: timing only, since the
+    optimizer's step count is captured as a constant) or ``compile`` (``torch.compile`` of the step; its
+    compilation timed apart)."""
+    from actlab.fast.optim import StackedAdam
+    from actlab.fast.stacked import StackedMLP, StackedStep
+    from actlab.fast.vectorized import layer_specs
+    from actlab.training.config import make_task
+    from actlab.training.loop import build_model
+
+    cfgs = configs(32, steps, max(1, n // len(ACTIVATIONS)))
+    task = make_task(cfgs[0])
+    models = [build_model(c, task) for c in cfgs]
+    stacked = StackedMLP(models, [layer_specs(c) for c in cfgs], 256, per_chunk=len(cfgs)).to(device)
+    for chunk in stacked.chunks:
+        for module in chunk.modules:
+            module.to(device)
+    step = StackedStep(stacked, task)
+    adam = StackedAdam([*stacked.weights, *stacked.biases], [c.lr for c in cfgs])
+    x = torch.rand(len(cfgs), 256, 2, device=device) * 20 - 10
+    y = x.sum(-1, keepdim=True)
+
+    def one() -> None:
+        step(x, y)
+        adam.step(None)
+
+    run: Callable[[], object] = one
+    figures: dict[str, float] = {}
+    if variant == "compile":
+        run = torch.compile(one)
+        figures["compile_s"] = _timed(lambda: (run(), _sync(device)))
+    elif variant == "graphs":
+        side = torch.cuda.Stream()  # raises on a machine without CUDA: the variant is reported as failed
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                one()
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            one()
+        run = graph.replay
+    elif variant != "eager":
+        raise ValueError(f"unknown variant {variant!r}; one of {', '.join(VARIANTS)}")
+    run()
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        run()
+    _sync(device)
+    figures["model_steps_per_s"] = len(cfgs) * steps / (time.perf_counter() - start)
+    return figures
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 def main() -> None:
@@ -322,11 +415,28 @@ def main() -> None:
         help="with --device cuda: seeds per activation of the timed actlab compare (0: skip it)",
     )
     parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="run the --device cuda code on the CPU with tiny sizes (to check it runs where no GPU is)",
+    )
+    parser.add_argument(
+        "--variants",
+        default="",
+        help=f"with --device cuda: also time the step alone at the largest N, comma-separated of {','.join(VARIANTS)}",
+    )
+    parser.add_argument(
+        "--sizes", default=",".join(map(str, GPU_SIZES)), help="with --device cuda: networks per group, comma-separated"
+    )
+    parser.add_argument(
         "--cold",
         action="store_true",
         help="also time train_many as a fresh process's first call, and the worker factory's start",
     )
     args = parser.parse_args()
+    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
+    if args.dry_run:
+        gpu_main(5, (16, 32), 2 if args.compare_seeds else 0, args.json, "cpu", variants)
+        return
     if args.device == "cuda":
         if not torch.cuda.is_available():
             print(
@@ -335,9 +445,8 @@ def main() -> None:
             )
             sys.exit(2)
         quick = args.quick
-        gpu_main(
-            20 if quick else args.steps, (128,) if quick else GPU_SIZES, 16 if quick else args.compare_seeds, args.json
-        )
+        sizes = (128,) if quick else tuple(int(n) for n in args.sizes.split(","))
+        gpu_main(20 if quick else args.steps, sizes, 16 if quick else args.compare_seeds, args.json, "cuda", variants)
         return
     if args.quick:
         args.steps, args.seeds, args.repeats, args.cold = 20, 2, 1, True

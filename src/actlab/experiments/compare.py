@@ -31,7 +31,7 @@ from actlab.catalog.modules import get
 from actlab.errors import ActlabError
 from actlab.experiments.executor import Executor, check_run_count, plan_missing, run_missing
 from actlab.experiments.stats import CI_METHOD, Estimate, estimate, seeds_needed, welch_separated
-from actlab.experiments.store import ResultStore, RunRecord, config_hash
+from actlab.experiments.store import ResultStore, RunRecord, config_dict, config_hash
 from actlab.training.config import TrainConfig, make_task
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity")
@@ -250,7 +250,7 @@ def _record(outcome: Any) -> RunRecord:
         cfg.task,
         str(cfg.activation),
         cfg.seed,
-        cfg.resolved(),
+        config_dict(cfg),  # what the store keeps: cfg.resolved() as JSON, remembered from hashing it
         outcome.metrics,
         outcome.losses,
         "",

@@ -89,6 +89,15 @@ def config_dict(config: Any) -> dict[str, Any]:
     """A config as plain JSON types: its ``resolved()`` dict where it has one (``TrainConfig``: defaults
     filled in, so that a default range and the same range written out are one run), else a dataclass's
     fields or a mapping."""
+    return json.loads(_canonical_json(config))
+
+
+def _canonical_json(config: Any) -> str:
+    """:func:`config_dict` as sorted JSON text, remembered by the config's repr where that shows every field
+    (a comparison hashes each config several times, and ``resolved()`` costs some 0.1 ms)."""
+    key = _memo_key(config)
+    if key is not None and (text := _CANONICAL.get(key)) is not None:
+        return text
     if callable(getattr(config, "resolved", None)):
         raw: Mapping[str, Any] = config.resolved()
     elif dataclasses.is_dataclass(config) and not isinstance(config, type):
@@ -97,7 +106,30 @@ def config_dict(config: Any) -> dict[str, Any]:
         raw = config
     else:
         raise TypeError(f"a config must be a dataclass or a mapping, not {type(config).__name__}")
-    return json.loads(json.dumps(raw, sort_keys=True, default=list))
+    text = json.dumps(raw, sort_keys=True, default=list)
+    if key is not None:
+        if len(_CANONICAL) >= MEMO_SIZE:
+            _CANONICAL.clear()
+        _CANONICAL[key] = text
+    return text
+
+
+def _memo_key(config: Any) -> tuple[type, str] | None:
+    """The config's class and repr where the dataclass-made repr shows every field (so equal keys mean equal
+    configs), else ``None``: not remembered."""
+    kind = type(config)
+    shows_all = _REPR_SHOWS_ALL.get(kind)
+    if shows_all is None:
+        params = getattr(kind, "__dataclass_params__", None)
+        shows_all = _REPR_SHOWS_ALL[kind] = bool(
+            params is not None and params.repr and all(f.repr for f in dataclasses.fields(kind))
+        )
+    return (kind, repr(config)) if shows_all else None
+
+
+MEMO_SIZE = 200_000  # configs remembered by _canonical_json at most (some 1 KB each), then forgotten at once
+_CANONICAL: dict[tuple[type, str], str] = {}
+_REPR_SHOWS_ALL: dict[type, bool] = {}
 
 
 def config_hash(config: Any, version: str | None = None) -> str:

@@ -105,11 +105,17 @@ class StackedMLP(nn.Module):
 
     @torch.no_grad()
     def write_back(self, models: Sequence[MLP]) -> None:
-        """Copy each network's current parameters into its :class:`~actlab.nets.mlp.MLP`."""
+        """Copy each network's current parameters into its :class:`~actlab.nets.mlp.MLP` (from a GPU: one copy
+        of each stacked tensor to the models' device, not one per network)."""
+        if not models:
+            return
+        where = next(models[0].parameters()).device
+        weights = [w.detach().to(where) for w in self.weights]
+        biases = [b.detach().to(where) for b in self.biases]
         for i, model in enumerate(models):
             for k, layer in enumerate(model.linears()):
-                layer.weight.copy_(self.weights[k][i])
-                layer.bias.copy_(self.biases[k][i, 0])
+                layer.weight.copy_(weights[k][i])
+                layer.bias.copy_(biases[k][i, 0])
 
 
 class _Plan:

@@ -12,9 +12,10 @@ another between operations, which is what makes a second core pay off even on a 
 Every network follows :func:`actlab.train`'s determinism contract (see :mod:`actlab.training`) and reuses
 its pieces: :func:`~actlab.training.config.make_task`, :func:`~actlab.training.loop.build_model` for the initial
 weights, :func:`~actlab.training.loop.batch_stream`'s generator and draws for the data, the same losses, the same
-stopping rules, and :func:`~actlab.training.evaluate.evaluate` on the final network. Only float rounding differs
-(a batched matmul sums in another order than ``nn.Linear``): the tests compare loss curves, weights and
-metrics with :func:`actlab.train` network by network (see :data:`RTOL`).
+stopping rules, and the metrics of :func:`~actlab.training.evaluate.evaluate` on the final networks (computed for
+the whole stack at once, :mod:`actlab.fast.evaluation`). Only float rounding differs (a batched matmul sums in
+another order than ``nn.Linear``): the tests compare loss curves, weights and metrics with :func:`actlab.train`
+network by network (see :data:`RTOL`).
 
 Why hand-written stacked matmuls: measured in ``benchmarks/bench_vectorized.py`` on 128 networks, autograd
 through the same stacked ``baddbmm`` layers was 9 % slower and ``torch.func`` (``stack_module_state`` +
@@ -26,8 +27,9 @@ On a GPU (``device="cuda"``, :func:`train_group_on_device`) a group is one stack
 (no cache-sized chunks, no worker processes), its batches are drawn on the GPU by each network's own
 generator (:func:`device_batches`, the contract of :func:`~actlab.training.loop.batch_stream` on a GPU), and the
 loop never waits for the GPU: stops and divergence are tracked in GPU tensors and read back every
-:data:`SYNC_EVERY` steps. The step is the eager stacked step of the CPU; CUDA graphs and ``torch.compile``
-are candidates still to be measured on a GPU (BENCHMARKS.md).
+:data:`SYNC_EVERY` steps. The trained stack is evaluated on the GPU too, as one stack (a few read-backs for the
+whole group), and copied to the CPU once per layer. The step is the eager stacked step of the CPU; CUDA graphs and
+``torch.compile`` are candidates still to be measured on a GPU (``benchmarks/gpu_check.sh``, BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ import torch
 from torch import Tensor, nn
 
 from actlab.catalog.modules import get
-from actlab.diagnostics import rules
 from actlab.errors import ActlabError
+from actlab.fast.evaluation import dead_fraction, final_metrics
 from actlab.fast.optim import StackedAdam, StackedSGD
 from actlab.fast.stacked import StackedMLP, StackedStep, chunk_bounds, networks_per_chunk
 from actlab.fast.workers import Progress, Stop, can_fork, prepare, run_side_by_side
@@ -56,8 +58,8 @@ from actlab.nets.tasks import Task
 from actlab.training.callbacks import Callback
 from actlab.training.config import BATCH_SEED_OFFSET, TrainConfig, TrainResult, make_task
 from actlab.training.device import DEVICE_DRAW_STEPS, check_fits, free_gpu_bytes, group_bytes, resolve_device
-from actlab.training.evaluate import EVAL_POINTS, EVAL_SEEDS, evaluate
-from actlab.training.loop import DivergenceError, batch_stream, build_model, divergence_error, final_divergence, train
+from actlab.training.evaluate import evaluate
+from actlab.training.loop import DivergenceError, batch_stream, build_model, divergence_error, train
 from actlab.util.threads import torch_threads
 
 RTOL = 1e-4  # vectorized vs alone: loss curves agree to this (relative) over the tested runs (float32)
@@ -92,11 +94,11 @@ def cores_in_cpu_max(text: str) -> int | None:
 
 
 def group_key(config: TrainConfig) -> str:
-    """Configs with equal keys train together: all fields but :data:`VARYING` are equal."""
-    data = config.to_dict()
-    for name in VARYING:
-        data.pop(name)
-    return repr(sorted(data.items()))
+    """Configs with equal keys train together: all fields but :data:`VARYING` are equal (a tuple equal to a
+    list: ``hidden=(16, 16)`` stacks with ``[16, 16]``). Read field by field: ``to_dict`` copies deeply, and a
+    comparison groups every config twice."""
+    data = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in VARYING}
+    return repr(sorted((k, list(v) if isinstance(v, tuple) else v) for k, v in data.items()))
 
 
 def stackable(config: TrainConfig) -> bool:
@@ -104,7 +106,13 @@ def stackable(config: TrainConfig) -> bool:
 
     Learned activation parameters (PReLU's slopes) and the diagnostics tracker need one module per network.
     """
-    return config.track_every == 0 and not any(list(get(s).parameters()) for s in layer_specs(config))
+    return config.track_every == 0 and not any(_learns(s) for s in layer_specs(config))
+
+
+@lru_cache(maxsize=256)
+def _learns(spec: str) -> bool:
+    """Whether the activation ``spec`` has learned parameters (asked once per spec: building it costs ~50 µs)."""
+    return bool(list(get(spec).parameters()))
 
 
 def layer_specs(config: TrainConfig) -> tuple[str, ...]:
@@ -410,19 +418,12 @@ def _train_stack(
             break
     seconds = time.perf_counter() - start
     stacked.write_back(models)
+    all_metrics, errors = final_metrics(stacked, models, task, cfgs, diverged, last)
+    if errors and raises:
+        i, error = errors[0]
+        return _Part(0.0, [], [(error.step, positions[i], error)])
     networks = []
-    for i, model in enumerate(models):
-        metrics = evaluate(model, task)
-        nonfinite = None if i in diverged else final_divergence(model, metrics)  # the last update overflowed
-        if nonfinite is not None:
-            error = divergence_error(last[i] + 1, math.nan, cfgs[i], nonfinite)
-            if raises:
-                return _Part(0.0, [], [(error.step, positions[i], error)])
-            diverged[i] = error.step
-        if i in diverged:
-            metrics = dict.fromkeys(metrics, math.nan)
-        metrics["dead_fraction"] = math.nan if i in diverged else dead_fraction(model, task)
-        metrics["diverged_step"] = diverged.get(i)
+    for i, (model, metrics) in enumerate(zip(models, all_metrics, strict=True)):
         stopped = i not in diverged and last[i] < steps
         final_params = None if here else [p.detach().clone() for p in model.parameters()]
         networks.append((history[: last[i], i].tolist(), last[i], stopped, metrics, final_params))
@@ -570,45 +571,33 @@ def train_group_on_device(
     if device != "cpu":
         torch.cuda.synchronize(device)  # the loop's time includes the GPU's work queued in it
     seconds = time.perf_counter() - start
-    stacked.to("cpu").write_back(models)  # one copy from the GPU, not one per network and layer
+    stacked.write_back(models)  # one copy from the GPU per layer; the stack stays there to be evaluated
     lengths, failed, losses = last.tolist(), diverged.tolist(), history.cpu()
     if on_diverge == "raise" and any(failed):
         i = min((s, i) for i, s in enumerate(failed) if s)[1]
         raise divergence_error(failed[i], float(losses[failed[i] - 1, i]), cfgs[i])
-    results = []
-    for i, model in enumerate(models):
-        metrics = evaluate(model, task)
-        nonfinite = None if failed[i] else final_divergence(model, metrics)  # the last update overflowed
-        if nonfinite is not None:
-            error = divergence_error(lengths[i] + 1, math.nan, cfgs[i], nonfinite)
-            if on_diverge == "raise":
-                raise error
-            failed[i] = error.step
-        if failed[i]:
-            metrics = dict.fromkeys(metrics, math.nan)
-        metrics["dead_fraction"] = math.nan if failed[i] else dead_fraction(model, task)
-        metrics["diverged_step"] = failed[i] or None
-        stopped = not failed[i] and lengths[i] < steps
-        results.append(
-            TrainResult(
-                model, cfgs[i], losses[: lengths[i], i].tolist(), lengths[i], seconds / size, metrics, [], stopped
-            )
+    failed_at = {i: s for i, s in enumerate(failed) if s}  # position -> the step whose loss was not finite
+    all_metrics, errors = final_metrics(stacked, models, task, cfgs, failed_at, lengths)  # on the device
+    stacked.to("cpu")
+    if errors and on_diverge == "raise":
+        raise errors[0][1]
+    curves = losses.T.contiguous()  # (size, steps): each network's curve in one piece
+    results = [
+        TrainResult(
+            model,
+            cfgs[i],
+            curves[i, : lengths[i]].tolist(),
+            lengths[i],
+            seconds / size,
+            metrics,
+            [],
+            i not in failed_at and lengths[i] < steps,
         )
+        for i, (model, metrics) in enumerate(zip(models, all_metrics, strict=True))
+    ]
     for cb in callbacks:
         cb.on_train_end(stacked, results)
     unsorted: list[TrainResult] = [results[0]] * size
     for position, i in enumerate(order):
         unsorted[i] = results[position]
     return unsorted
-
-
-# --- dead units -------------------------------------------------------------------------------------------
-
-
-def dead_fraction(model: MLP, task: Task, points: int = EVAL_POINTS) -> float:
-    """The fraction of hidden units that are dead on the interpolation points of :mod:`actlab.training.evaluate`
-    (:func:`actlab.diagnostics.rules.dead_fraction`: they fire on none of them, output and slope exactly
-    0). ReLU units with ``z <= 0`` everywhere are dead; a sigmoid unit is not (its slope is small but not
-    0) unless both underflow to 0 everywhere."""
-    x, _ = task.sample(points, torch.Generator().manual_seed(EVAL_SEEDS["interp"]), "interp")
-    return rules.dead_fraction(model, x)

@@ -52,29 +52,61 @@ def predict_batch(model: nn.Module, x: Tensor) -> Tensor:
         model.train(was_training)
 
 
-def region_metrics(model: nn.Module, task: Task, region: str, n: int = EVAL_POINTS) -> dict[str, float | None]:
-    """The metrics of one region, keys prefixed with the region name (``interp_mae``, ``extrap_mae``, ...)."""
-    seed = EVAL_SEEDS[region]
-    x, y = task.sample(n, torch.Generator().manual_seed(seed), region)  # type: ignore[arg-type]
-    out = predict_batch(model, x)
+def region_points(task: Task, region: str, n: int = EVAL_POINTS, integer: bool = False) -> tuple[Tensor, Tensor]:
+    """A region's evaluation points and their truth, from the region's fixed seed (``integer``: the
+    whole-number set, from seed + 1): the same points for every run of a task."""
+    seed = EVAL_SEEDS[region] + int(integer)
+    generator = torch.Generator().manual_seed(seed)
+    if integer:
+        return task.sample(n, generator, region, integer=True)  # type: ignore[arg-type]
+    return task.sample(n, generator, region)  # type: ignore[arg-type]
+
+
+def wants_exact_rate(task: Task, region: str) -> bool:
+    """Whether ``{region}_exact_rate`` is measured (else ``None``): whole inputs give whole answers there."""
+    return task.exact_integers and task.has_whole_numbers(region)  # type: ignore[arg-type]
+
+
+def metrics_of_predictions(
+    task: Task, region: str, out: Tensor, y: Tensor, whole: tuple[Tensor, Tensor] | None = None
+) -> list[dict[str, float | None]]:
+    """The metrics of one region for a stack of ``M`` networks, from their predictions ``out`` ``(M, n, out)``
+    on the region's points with truth ``y`` (``(n,)`` classes or ``(n, out)`` values), and for
+    ``{region}_exact_rate`` their predictions on the whole-number points with that truth (``whole``,
+    where :func:`wants_exact_rate`). Reductions run per network over its own points; a few read-backs for
+    the whole stack (what makes it cheap on a GPU). One dict per network, keys as :func:`region_metrics`."""
+    size = out.shape[0]
     if task.kind == "classification":
         key = "accuracy" if region == "interp" else f"{region}_accuracy"
-        if not bool(torch.isfinite(out).all()):
-            return {key: math.nan}
-        return {key: (out.argmax(dim=1) == y).double().mean().item()}
-    err = (out.double() - y.double()).abs()  # (n, 1)
+        finite = torch.isfinite(out).flatten(1).all(dim=1)  # (M,): argmax of a NaN logit means nothing
+        rate = (out.argmax(dim=-1) == y).double().mean(dim=1)
+        return [{key: r if ok else math.nan} for r, ok in zip(rate.tolist(), finite.tolist(), strict=True)]
+    err = (out.double() - y.double()).abs()  # (M, n, 1)
     scale = y.double().abs().mean().item()
-    metrics: dict[str, float | None] = {
-        f"{region}_mae": err.mean().item(),
-        f"{region}_max_error": err.max().item(),
-        f"{region}_rel_error": err.mean().item() / scale if scale > 0 else math.inf,
-        f"{region}_exact_rate": None,
-    }
-    if task.exact_integers and task.has_whole_numbers(region):  # type: ignore[arg-type]
-        xi, yi = task.sample(n, torch.Generator().manual_seed(seed + 1), region, integer=True)  # type: ignore[arg-type]
-        hits = predict_batch(model, xi).double().round() == yi.double()
-        metrics[f"{region}_exact_rate"] = hits.double().mean().item()
-    return metrics
+    mae, top = err.mean(dim=(1, 2)).tolist(), err.amax(dim=(1, 2)).tolist()
+    exact: list[float | None] = [None] * size
+    if whole is not None:
+        whole_out, yi = whole
+        exact = (whole_out.double().round() == yi.double()).double().mean(dim=(1, 2)).tolist()
+    return [
+        {
+            f"{region}_mae": m,
+            f"{region}_max_error": t,
+            f"{region}_rel_error": m / scale if scale > 0 else math.inf,
+            f"{region}_exact_rate": e,
+        }
+        for m, t, e in zip(mae, top, exact, strict=True)
+    ]
+
+
+def region_metrics(model: nn.Module, task: Task, region: str, n: int = EVAL_POINTS) -> dict[str, float | None]:
+    """The metrics of one region, keys prefixed with the region name (``interp_mae``, ``extrap_mae``, ...)."""
+    x, y = region_points(task, region, n)
+    whole = None
+    if task.kind != "classification" and wants_exact_rate(task, region):
+        xi, yi = region_points(task, region, n, integer=True)
+        whole = (predict_batch(model, xi).unsqueeze(0), yi)
+    return metrics_of_predictions(task, region, predict_batch(model, x).unsqueeze(0), y, whole)[0]
 
 
 def evaluate(model: nn.Module, task: Task, n: int = EVAL_POINTS) -> dict[str, float | None]:
