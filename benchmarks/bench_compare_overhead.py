@@ -7,12 +7,12 @@ database each time). Two ways, alternating, best of ``--repeats`` (noise only ad
 
 * before: each network evaluated alone on the CPU (``evaluate`` and ``dead_fraction`` per network, as before
   issue 14's end-to-end work) and every config's JSON computed again at each hashing;
-* after: the whole stack evaluated at once (:func:`actlab.fast.evaluation.evaluate_stack`) and each config's
+* after: the whole stack evaluated at once (:func:`actlab.fast.metrics.evaluate_stack`) and each config's
   JSON remembered (:mod:`actlab.experiments.store`).
 
 The other per-run savings (``group_key`` without a deep copy, one activation check per spec) are in both ways.
 It prints milliseconds per run outside the training loop (the wall time less the runs' ``seconds``) and the
-ratio, then the evaluation alone (:func:`actlab.fast.evaluation.final_metrics` on one stack of 1,000 trained
+ratio, then the evaluation alone (:func:`actlab.fast.metrics.final_metrics` on one stack of 1,000 trained
 networks, both ways).
 
     python benchmarks/bench_compare_overhead.py [--seeds 125] [--repeats 3] [--json]
@@ -35,7 +35,7 @@ import actlab.experiments.store as store_module
 import actlab.fast.vectorized as vectorized
 from actlab.experiments.compare import compare
 from actlab.experiments.store import ResultStore
-from actlab.fast.evaluation import final_metrics
+from actlab.fast.metrics import final_metrics
 from actlab.fast.stacked import StackedMLP
 from actlab.fast.vectorized import layer_specs
 from actlab.training.config import TrainConfig, make_task

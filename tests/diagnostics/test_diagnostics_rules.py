@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from actlab.diagnostics import Monitor, diagnose, rules
-from actlab.fast.vectorized import dead_fraction
+from actlab.fast.metrics import eval_dead_fraction
 from actlab.nets.mlp import MLP
 from actlab.nets.tasks import get_task
 from actlab.training.evaluate import EVAL_POINTS, EVAL_SEEDS
@@ -57,7 +57,7 @@ NEVER = 1000.0  # a + b never reaches this
 def test_a_relu_unit_is_dead_only_if_it_never_fires(threshold: float, fires: int, dead: bool) -> None:
     model = network([(threshold, 1.0)], "relu")
     assert firing_inputs(model, 0) == fires  # the construction: exactly this many of the 2,000
-    assert dead_fraction(model, TASK) == float(dead)
+    assert eval_dead_fraction(model, TASK) == float(dead)
     assert dead_units_of_the_monitor(model) == ([0] if dead else [])
     assert diagnose(model, PROBE, backward=False).sites[0].dead == int(dead)
 
@@ -66,7 +66,7 @@ def test_a_unit_firing_only_where_a_plus_b_exceeds_19_is_alive_and_its_dead_neig
     model = network([(19.0, 1.0), (NEVER, 1.0)], "relu")
     rare = firing_inputs(model, 0)
     assert 1 <= rare < EVAL_POINTS / 100  # fires, but on fewer than 1 % of the inputs
-    assert dead_fraction(model, TASK) == 0.5
+    assert eval_dead_fraction(model, TASK) == 0.5
     assert dead_units_of_the_monitor(model) == [1]
     report = diagnose(model, PROBE, backward=False)
     assert report.sites[0].dead == 1 and report.sites[0].dead_fraction == 0.5
@@ -87,13 +87,13 @@ def test_a_saturating_unit_is_dead_only_where_output_and_slope_are_0_on_every_in
         z = model.linears()[0](PROBE)[:, 0]
     silent = (torch.sigmoid(z) == 0) & (model.activations()[0].derivative(z) == 0)
     assert int((~silent).sum()) == (0 if dead else 1)  # the construction: silent everywhere, or but once
-    assert dead_fraction(model, TASK) == float(dead)
+    assert eval_dead_fraction(model, TASK) == float(dead)
     assert dead_units_of_the_monitor(model) == ([0] if dead else [])
 
 
 def test_a_unit_whose_output_is_always_0_but_whose_slope_is_not_is_alive() -> None:
     model = network([(0.0, 0.0)], "tanh")  # z = 0 everywhere: tanh(0) = 0, tanh'(0) = 1
-    assert dead_fraction(model, TASK) == 0.0
+    assert eval_dead_fraction(model, TASK) == 0.0
     assert dead_units_of_the_monitor(model) == []
 
 

@@ -1,4 +1,4 @@
-"""Stacked evaluation against evaluate() and dead_fraction() network by network, and by hand."""
+"""Stacked evaluation against evaluate() and eval_dead_fraction() network by network, and by hand."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 import pytest
 import torch
 
-from actlab.fast.evaluation import EVAL_RTOL, EVAL_RTOL_64, evaluate_stack, final_metrics
+from actlab.fast.metrics import EVAL_RTOL, EVAL_RTOL_64, eval_dead_fraction, evaluate_stack, final_metrics
 from actlab.fast.stacked import StackedMLP
-from actlab.fast.vectorized import dead_fraction, layer_specs
+from actlab.fast.vectorized import layer_specs
 from actlab.nets.mlp import MLP
 from actlab.nets.tasks import get_task
 from actlab.training.config import TrainConfig, make_task
@@ -58,7 +58,7 @@ def test_stacked_evaluation_equals_evaluate_network_by_network(task_name: str, d
                 assert got == pytest.approx(value, rel=0, abs=rtol), (i, key)
             else:
                 assert got == pytest.approx(value, rel=0, abs=rtol * _scale(task_name, key)), (i, key)
-        assert found.dead_fraction[i] == dead_fraction(model, task)
+        assert found.dead_fraction[i] == eval_dead_fraction(model, task)
     assert found.finite_weights == [True] * len(models)
 
 

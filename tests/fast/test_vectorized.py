@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from actlab.errors import ActlabError
-from actlab.fast.vectorized import RTOL, batches, chunkable, dead_fraction, group_key, train_many
-from actlab.fast.workers import Report, Stop, can_fork, run_side_by_side
+from actlab.fast.metrics import eval_dead_fraction
+from actlab.fast.vectorized import RTOL, batches, chunkable, group_key, train_many
+from actlab.fast.workers import Progress, Stop, can_fork, run_side_by_side
 from actlab.nets.mlp import MLP
 from actlab.nets.tasks import get_task
 from actlab.training.callbacks import Callback
@@ -19,7 +20,7 @@ from actlab.training.config import TrainConfig, TrainResult, make_task
 from actlab.training.loop import train
 
 
-def _nothing(report: Report, stop: Stop) -> None:
+def _nothing(report: Progress, stop: Stop) -> None:
     pass
 
 
@@ -110,11 +111,11 @@ def test_dead_fraction_counts_units_never_active() -> None:
     task = get_task("add")
     # unit 1 is z = -1000 + a + b < 0 on the whole training box: dead; unit 0 (a + b) is alive
     model = MLP.from_weights([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0]]], [[0.0, -1000.0], [0.0]], activation="relu")
-    assert dead_fraction(model, task) == 0.5
+    assert eval_dead_fraction(model, task) == 0.5
     sigmoid = MLP.from_weights([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0]]], [[0.0, -1000.0], [0.0]], "sigmoid")
-    assert dead_fraction(sigmoid, task) == 0.5  # sigmoid(-1000) is 0 in float32, and so is its slope
+    assert eval_dead_fraction(sigmoid, task) == 0.5  # sigmoid(-1000) is 0 in float32, and so is its slope
     tanh = MLP.from_weights([[[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0]]], [[0.0, -1000.0], [0.0]], "tanh")
-    assert dead_fraction(tanh, task) == 0.0  # tanh(-1000) = -1: it outputs a constant, it is not silent
+    assert eval_dead_fraction(tanh, task) == 0.0  # tanh(-1000) = -1: it outputs a constant, it is not silent
 
 
 def test_callbacks_and_progress_see_every_step() -> None:

@@ -13,7 +13,7 @@ Every network follows :func:`actlab.train`'s determinism contract (see :mod:`act
 its pieces: :func:`~actlab.training.config.make_task`, :func:`~actlab.training.loop.build_model` for the initial
 weights, :func:`~actlab.training.loop.batch_stream`'s generator and draws for the data, the same losses, the same
 stopping rules, and the metrics of :func:`~actlab.training.evaluate.evaluate` on the final networks (computed for
-the whole stack at once, :mod:`actlab.fast.evaluation`). Only float rounding differs (a batched matmul sums in
+the whole stack at once, :mod:`actlab.fast.metrics`). Only float rounding differs (a batched matmul sums in
 another order than ``nn.Linear``): the tests compare loss curves, weights and metrics with :func:`actlab.train`
 network by network (see :data:`RTOL`).
 
@@ -49,7 +49,7 @@ from torch import Tensor, nn
 
 from actlab.catalog.modules import get
 from actlab.errors import ActlabError
-from actlab.fast.evaluation import dead_fraction, final_metrics
+from actlab.fast.metrics import eval_dead_fraction, final_metrics
 from actlab.fast.optim import StackedAdam, StackedSGD
 from actlab.fast.stacked import StackedMLP, StackedStep, chunk_bounds, networks_per_chunk
 from actlab.fast.workers import Progress, Stop, can_fork, prepare, run_side_by_side
@@ -132,7 +132,7 @@ def train_many(
     """Train every config, stacking those of one shape (:func:`group_key`); results in input order.
 
     Each result equals ``actlab.train(config)`` up to float rounding (:data:`RTOL`), with two more
-    ``metrics``: ``dead_fraction`` (:func:`dead_fraction` on the interpolation points) and
+    ``metrics``: ``dead_fraction`` (:func:`~actlab.fast.metrics.eval_dead_fraction` on the interpolation points) and
     ``diverged_step`` (``None``, or the step whose loss became NaN or infinite). ``seconds`` is the
     network's share of its group's training time (the group's time divided by its size).
 
@@ -468,7 +468,7 @@ def _alone(
         metrics.update(dead_fraction=math.nan, diverged_step=err.step)
         result = TrainResult(model, config, seen.history, seen.step, math.nan, metrics)
     else:
-        result.metrics.update(dead_fraction=dead_fraction(result.model, result.task), diverged_step=None)
+        result.metrics.update(dead_fraction=eval_dead_fraction(result.model, result.task), diverged_step=None)
     if progress is not None:
         progress(result.steps)
     return result

@@ -31,7 +31,7 @@ from actlab.training.loop import build_model, train
 PROBE_INPUTS = 4096  # inputs of the training distribution on which "never fires" is decided
 
 
-def dead_fraction(model: MLP, config: TrainConfig) -> float:
+def train_dead_fraction(model: MLP, config: TrainConfig) -> float:
     """Share of hidden units that never fire (zero output and zero slope) on the training distribution."""
     x, _ = make_task(config).sample(PROBE_INPUTS, torch.Generator().manual_seed(10_000 + config.seed), "train")
     return rules.dead_fraction(model, x)
@@ -72,11 +72,11 @@ def dead_neurons(config: TourConfig, tick: Callable[[str], None] = lambda _: Non
         for seed in range(config.seeds):
             tick(f"{name}, seed {seed}, lr {config.dead_lr:g}")
             cfg = replace(base, activation=name, seed=seed)
-            dead[name]["start"].append(dead_fraction(build_model(cfg), cfg))
+            dead[name]["start"].append(train_dead_fraction(build_model(cfg), cfg))
             result = train(cfg)
             steps, curve = _curve(result.diagnostics)
             curves[name].append(curve)
-            dead[name]["end"].append(dead_fraction(result.model, cfg))
+            dead[name]["end"].append(train_dead_fraction(result.model, cfg))
             dead[name]["peak"].append(max(curve, default=0.0))
             errors[name].append(result.metrics["interp_mae"])
     share = {name: {k: statistics.fmean(vals) for k, vals in d.items()} for name, d in dead.items()}

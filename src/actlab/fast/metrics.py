@@ -75,7 +75,7 @@ def evaluate_stack(
         if task.kind != "classification" and wants_exact_rate(task, region):
             xi, yi = _on(stacked, region_points(task, region, n, integer=True))
             whole = (_predict(stacked, xi, max_bytes), yi)
-        if region == "interp":  # the dead-unit rule on the same points (as dead_fraction samples them)
+        if region == "interp":  # the dead-unit rule on the same points (as eval_dead_fraction samples them)
             out, dead_counts = _predict_counting_dead(stacked, x, max_bytes)
         else:
             out = _predict(stacked, x, max_bytes)
@@ -152,7 +152,7 @@ def final_metrics(
     """
     if one_by_one:
         measured = [evaluate(m, task) for m in models]
-        dead_fractions = [dead_fraction(m, task) for m in models]
+        dead_fractions = [eval_dead_fraction(m, task) for m in models]
         suspects = list(range(len(models)))
     else:
         found = evaluate_stack(stacked, task)
@@ -175,7 +175,7 @@ def final_metrics(
     return out, errors
 
 
-def dead_fraction(model: MLP, task: Task, points: int = EVAL_POINTS) -> float:
+def eval_dead_fraction(model: MLP, task: Task, points: int = EVAL_POINTS) -> float:
     """The fraction of hidden units that are dead on the interpolation points of :mod:`actlab.training.evaluate`
     (:func:`actlab.diagnostics.rules.dead_fraction`: they fire on none of them, output and slope exactly
     0). ReLU units with ``z <= 0`` everywhere are dead; a sigmoid unit is not (its slope is small but not
