@@ -2,7 +2,7 @@
 is alive, one that never fires is dead, for the output and for the slope (the derivative branch).
 
 The paths: the Monitor (and so ``diagnose``, the tracker and the tour) and ``train_many``'s
-``dead_fraction`` (``actlab.fast.vectorized.dead_fraction``, on the interpolation points). The networks are
+``dead_fraction`` (``actlab.fast.metrics.eval_dead_fraction``, on the interpolation points). The networks are
 built by hand on those very points, so that a unit fires on exactly as many of them as the test says."""
 
 from __future__ import annotations

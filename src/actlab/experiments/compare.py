@@ -9,7 +9,7 @@ Per activation, over its seeds (see :mod:`actlab.experiments.stats` for the inte
 * ``steps_to_target``: the first step whose training loss is at most ``target_loss``, over the runs that
   got there (``reached`` counts them);
 * ``dead_fraction``: hidden units never active on the interpolation points at the end
-  (:func:`actlab.fast.vectorized.dead_fraction`);
+  (:func:`actlab.fast.metrics.eval_dead_fraction`);
 * ``seconds``: each run's share of the training time.
 
 A diverged run (NaN or infinite loss) is counted in ``diverged`` and left out of the means. When two

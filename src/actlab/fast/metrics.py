@@ -1,6 +1,6 @@
 """Evaluating a whole :class:`~actlab.fast.stacked.StackedMLP` at once, where its networks trained.
 
-What :func:`actlab.training.evaluate.evaluate` and :func:`actlab.fast.vectorized.dead_fraction` give network by
+What :func:`actlab.training.evaluate.evaluate` and :func:`actlab.fast.metrics.eval_dead_fraction` give network by
 network, for all ``M`` networks of a stack with one batched forward per region: the same points
 (:func:`~actlab.training.evaluate.region_points`), the same metric definitions
 (:func:`~actlab.training.evaluate.metrics_of_predictions`) and the same dead-unit rule
