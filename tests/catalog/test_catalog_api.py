@@ -11,6 +11,7 @@ from catalog_error_model import K, assert_within, curvature, derivative_bound, f
 import actlab
 from actlab.catalog.entries import CATALOG, SELU_SCALE_ALPHA, lookup, parse_spec
 from actlab.catalog.modules import MODULES, CatalogActivation
+from actlab.errors import ActlabError
 
 REQUIRED = [
     "identity",
@@ -180,3 +181,30 @@ def test_step_passes_a_zero_gradient_so_nothing_learns_through_it() -> None:
     net = torch.nn.Sequential(layer, actlab.get("step"), torch.nn.Linear(3, 1))
     net(torch.randn(8, 2)).sum().backward()
     assert layer.weight.grad is not None and layer.weight.grad.abs().sum().item() == 0.0
+
+
+def test_parse_spec_adds_extra_items_after_the_specs_own() -> None:
+    assert parse_spec("leaky_relu", ["negative_slope=0.2"])[1] == {"negative_slope": 0.2}
+    assert parse_spec("elu:alpha=2", ["alpha=3"])[1] == {"alpha": 3.0}  # the later item wins, as in a spec
+    with pytest.raises(ActlabError, match="has no parameter 'alpha'"):
+        parse_spec("relu", ["alpha=1"])
+
+
+def test_as_dict_describes_the_entry_with_its_range_for_the_params() -> None:
+    entry = lookup("hardtanh")
+    data = entry.as_dict(entry.resolve(min_val=-2, max_val=3))
+    assert data["name"] == "hardtanh"
+    assert data["range"] == {"low": -2.0, "high": 3.0, "text": "[-2, 3]"}
+    assert data["params"]["min_val"]["default"] == -1.0
+    assert data["year"] is None or isinstance(data["year"], int)
+
+
+def test_example_values_are_f_and_its_slope_at_the_five_points() -> None:
+    from actlab.catalog.demo import example_values
+
+    entry = lookup("relu")
+    assert example_values(entry, {}) == {
+        "x": [-2.0, -1.0, 0.0, 1.0, 2.0],
+        "y": [0.0, 0.0, 0.0, 1.0, 2.0],
+        "dy": [0.0, 0.0, 0.0, 1.0, 1.0],  # relu'(0) = 0, PyTorch's convention
+    }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from actlab.catalog.entries import parse_spec
+from actlab.catalog.entries import Activation, parse_spec
 
 LESSON_INPUT = (5.0, 3.0)
 LESSON_WEIGHT = (  # (in=2, out=5), used as ``input @ W``
@@ -15,6 +16,7 @@ LESSON_WEIGHT = (  # (in=2, out=5), used as ``input @ W``
     (0.5, 0.7, 0.8, -0.5, 0.9),
 )
 LESSON_BIAS = (0.1, 0.2, -0.1, 0.3, 0.5)
+EXAMPLE_X = (-2.0, -1.0, 0.0, 1.0, 2.0)  # the points ``actlab show`` evaluates f and f' at
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,14 @@ def run_demo(activation: str = "relu") -> DemoResult:
         output=[round(v, 10) for v in out.tolist()],
         derivative=[round(v, 10) for v in slope.tolist()],
     )
+
+
+def example_values(entry: Activation, params: Mapping[str, Any]) -> dict[str, list[float]]:
+    """``f`` and ``f'`` of ``entry`` at :data:`EXAMPLE_X`, in float64, rounded to 10 decimals (what
+    ``actlab show`` prints): ``{"x": [...], "y": [...], "dy": [...]}``."""
+    x = torch.tensor(EXAMPLE_X, dtype=torch.float64)
+    return {
+        "x": list(EXAMPLE_X),
+        "y": [round(v, 10) for v in entry.fn(x, **params).tolist()],
+        "dy": [round(v, 10) for v in entry.grad(x, **params).tolist()],
+    }

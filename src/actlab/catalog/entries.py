@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +168,26 @@ class Activation:
 
     def range_for(self, **params: Any) -> Range:
         return self.output_range(self.resolve(**params))
+
+    def as_dict(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The entry as plain JSON types (``actlab list --json`` and ``show --json``), its range for ``params``."""
+        r = self.output_range(params)
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "formula": self.formula,
+            "formula_latex": self.formula_latex,
+            "derivative": self.derivative,
+            "derivative_latex": self.derivative_latex,
+            "range": {"low": r.low, "high": r.high, "text": str(r)},
+            "properties": self.properties.as_dict(),
+            "params": {p.name: {"default": p.default, "rule": p.rule(), "doc": p.doc} for p in self.params},
+            "kinks": self.kinks,
+            "reference": self.reference,
+            "year": self.year or None,
+            "torch": self.torch_name,
+            "summary": self.summary,
+        }
 
     def __call__(self, x: Tensor, **params: Any) -> Tensor:
         return self.fn(x, **self.resolve(**params))
@@ -651,8 +671,11 @@ def lookup(name: str) -> Activation:
     return CATALOG[key]
 
 
-def parse_spec(spec: str) -> tuple[Activation, dict[str, Any]]:
-    """Parse ``"name"`` or ``"name:key=value,key=value"`` (the CLI's way to pass parameters)."""
+def parse_spec(spec: str, extra: Sequence[str] = ()) -> tuple[Activation, dict[str, Any]]:
+    """Parse ``"name"`` or ``"name:key=value,key=value"`` (the CLI's way to pass parameters), with ``extra``
+    ``key=value`` items added after the spec's own (``actlab show relu -p key=value``)."""
+    if extra:
+        spec = f"{spec}{',' if ':' in spec else ':'}{','.join(extra)}"
     name, _, rest = spec.partition(":")
     entry = lookup(name)
     params: dict[str, Any] = {}

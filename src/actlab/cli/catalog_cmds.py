@@ -6,28 +6,19 @@ torch for its example, and only a plot needs matplotlib.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from actlab.catalog.entries import CATALOG, Activation, parse_spec
+from actlab.catalog.entries import CATALOG, parse_spec
 from actlab.cli import app
 from actlab.cli._common import JsonOpt, console, emit_json, output_file
-from actlab.errors import ActlabError
-
-LESSON_X = [-2.0, -1.0, 0.0, 1.0, 2.0]
 
 ParamOpt = Annotated[
     list[str] | None,
     typer.Option("--param", "-p", help="A hyper-parameter as key=value, e.g. -p negative_slope=0.1."),
 ]
-
-
-def _spec(name: str, params: list[str] | None) -> tuple[Activation, dict[str, Any]]:
-    extra = ",".join(params or [])
-    return parse_spec(f"{name}:{extra}" if extra and ":" not in name else f"{name},{extra}" if extra else name)
 
 
 def _fmt(values: list[float]) -> str:
@@ -39,33 +30,13 @@ def _fmt_float(values: list[float]) -> str:
     return "[" + ", ".join(repr(float(v)) for v in values) + "]"
 
 
-def entry_dict(entry: Activation, params: dict[str, Any]) -> dict[str, Any]:
-    r = entry.output_range(params)
-    return {
-        "name": entry.name,
-        "aliases": list(entry.aliases),
-        "formula": entry.formula,
-        "formula_latex": entry.formula_latex,
-        "derivative": entry.derivative,
-        "derivative_latex": entry.derivative_latex,
-        "range": {"low": r.low, "high": r.high, "text": str(r)},
-        "properties": entry.properties.as_dict(),
-        "params": {p.name: {"default": p.default, "rule": p.rule(), "doc": p.doc} for p in entry.params},
-        "kinks": entry.kinks,
-        "reference": entry.reference,
-        "year": entry.year or None,
-        "torch": entry.torch_name,
-        "summary": entry.summary,
-    }
-
-
 @app.command("list")
 def list_cmd(as_json: JsonOpt = False) -> None:
     """List every activation in the catalog: name, formula, output range, key properties."""
     from rich.table import Table
 
     if as_json:
-        emit_json([entry_dict(e, e.resolve()) for e in CATALOG.values()])
+        emit_json([e.as_dict(e.resolve()) for e in CATALOG.values()])
         return
     table = Table(title="actlab catalog", show_lines=False)
     for col in ("name", "aliases", "formula", "range", "properties", "year"):
@@ -89,26 +60,19 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Show one activation: formula, derivative, range, properties, reference, and the lesson's example."""
-    import torch
+    from actlab.catalog.demo import example_values
 
-    entry, params = _spec(name, param)
+    entry, params = parse_spec(name, param or ())
     if out is not None:
         output_file(out)
-    x = torch.tensor(LESSON_X, dtype=torch.float64)
-    example = {
-        "x": LESSON_X,
-        "y": [round(v, 10) for v in entry.fn(x, **params).tolist()],
-        "dy": [round(v, 10) for v in entry.grad(x, **params).tolist()],
-    }
+    example = example_values(entry, params)
     if out is not None:
         from actlab.plots.catalog import activation_figure
         from actlab.plots.style import save
 
         save(activation_figure([(entry, params)]), out)
     if as_json:
-        emit_json(
-            {**entry_dict(entry, params), "params": params, "example": example, "plot": str(out) if out else None}
-        )
+        emit_json({**entry.as_dict(params), "params": params, "example": example, "plot": str(out) if out else None})
         return
     console.print(f"[bold]{entry.name}[/bold]" + (f"  (aliases: {', '.join(entry.aliases)})" if entry.aliases else ""))
     console.print(f"  {entry.summary}")
@@ -139,14 +103,12 @@ def plot(
     as_json: JsonOpt = False,
 ) -> None:
     """Plot several activations and their derivatives on one figure."""
-    if not (math.isfinite(low) and math.isfinite(high) and max(abs(low), abs(high)) <= 1e6):
-        raise ActlabError(f"--low {low:g} and --high {high:g} must be finite numbers within ±1e6")
-    if not high - low >= 1e-6:
-        raise ActlabError(f"--low {low:g} must be below --high {high:g} (by at least 1e-6)")
+    from actlab.plots.catalog import activation_figure, check_x_range
+    from actlab.plots.style import save
+
+    check_x_range(low, high)
     output_file(out)
     specs = [parse_spec(n) for n in names]
-    from actlab.plots.catalog import activation_figure
-    from actlab.plots.style import save
 
     save(activation_figure(specs, low, high), out)
     if as_json:
@@ -164,7 +126,7 @@ def demo(
     """Run the lesson's worked example: input [5, 3] through its 2x5 layer and an activation."""
     from actlab.catalog.demo import run_demo
 
-    entry, _ = _spec(activation, param)
+    entry, _ = parse_spec(activation, param or ())
     spec = activation if not param else f"{entry.name}:{','.join(param)}"
     result = run_demo(spec)
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,7 +11,19 @@ import torch
 from matplotlib.figure import Figure
 
 from actlab.catalog.entries import Activation
+from actlab.errors import ActlabError
 from actlab.plots.style import line_style
+
+MAX_X = 1e6  # the x axis ends within ±this
+
+
+def check_x_range(low: float, high: float) -> None:
+    """Refuse an x axis that cannot be drawn: ends not finite or beyond ±:data:`MAX_X`, or ``low`` not below
+    ``high`` by at least 1e-6 (:class:`ActlabError`, the ends named as ``actlab plot``'s options)."""
+    if not (math.isfinite(low) and math.isfinite(high) and max(abs(low), abs(high)) <= MAX_X):
+        raise ActlabError(f"--low {low:g} and --high {high:g} must be finite numbers within ±1e6")
+    if not high - low >= 1e-6:
+        raise ActlabError(f"--low {low:g} must be below --high {high:g} (by at least 1e-6)")
 
 
 def activation_figure(

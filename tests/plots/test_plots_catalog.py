@@ -1,0 +1,30 @@
+"""The catalog figure's x axis: refused before any drawing when it cannot be drawn."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from actlab.errors import ActlabError
+from actlab.plots.catalog import check_x_range
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "message"),
+    [
+        (-math.inf, 1.0, "must be finite numbers within ±1e6"),
+        (-1.0, math.nan, "must be finite numbers within ±1e6"),
+        (-2e6, 1.0, "must be finite numbers within ±1e6"),
+        (1.0, 1.0, "must be below --high 1"),
+        (1.0, 1.0 + 1e-7, "by at least 1e-6"),
+    ],
+)
+def test_an_axis_that_cannot_be_drawn_is_refused(low: float, high: float, message: str) -> None:
+    with pytest.raises(ActlabError, match=message):
+        check_x_range(low, high)
+
+
+def test_the_widest_and_the_narrowest_axes_pass() -> None:
+    check_x_range(-1e6, 1e6)
+    check_x_range(0.0, 1e-6)
