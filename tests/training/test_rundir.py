@@ -397,3 +397,23 @@ def test_save_run_refuses_a_diverged_model(tmp_path: Path) -> None:
     with pytest.raises(ActlabError, match=r"not saved to .*: the model diverged \(the final weights are not finite\)"):
         save_run(broken, tmp_path / "broken", task="add")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_answers_questions_as_users_write_them(tmp_path: Path) -> None:
+    run = actlab.load_run(actlab.save_run(exact_adder(), tmp_path / "adder", task="add"))
+    assert run.ask(["5", "3"]) == {"inputs": [5.0, 3.0], "prediction": 8.0, "truth": 8.0}
+    assert run.ask(["5 + -3"]) == run.ask(["5", "-3"]) == {"inputs": [5.0, -3.0], "prediction": 2.0, "truth": 2.0}
+    with pytest.raises(ActlabError, match="takes 2 inputs"):
+        run.ask(["5"])
+    with pytest.raises(ActlabError, match=r"asks a - b, but this run learned a \+ b"):
+        run.ask(["5 - 3"])
+
+
+def test_a_run_is_evaluated_again_on_a_range_of_ones_choosing(tmp_path: Path) -> None:
+    run = actlab.load_run(actlab.save_run(exact_adder(), tmp_path / "adder", task="add"))
+    task, metrics = run.evaluate((-1000.0, 1000.0))
+    assert task.extrap_range == (-1000.0, 1000.0) and task.train_range == run.task.train_range
+    # The adder is exact in float64; the evaluation points are drawn in float32, so a + b there is off by at most
+    # half a float32 step at |a + b| <= 2000 against the sum of the float64 inputs.
+    assert metrics["extrap_mae"] <= 2000 * 2.0**-24 and metrics["extrap_exact_rate"] == 1.0
+    assert run.evaluate()[0].extrap_range == run.task.extrap_range

@@ -36,7 +36,6 @@ from actlab.cli._train_options import (
 )
 from actlab.nets.tasks import TASKS, Task
 from actlab.training.callbacks import Callback
-from actlab.training.evaluate import evaluate, parse_inputs, predict
 from actlab.util.outputs import prepare_output_dir, write_or_explain
 
 PlotOpt = Annotated[
@@ -214,7 +213,7 @@ def predict_cmd(
         raise typer.BadParameter(f"unknown option {next(i for i in inputs if i.startswith('--'))}")
     loaded = load_run(run)
     task = loaded.task
-    answer = predict(loaded.model, task, parse_inputs(inputs, task, run=str(run)))
+    answer = loaded.ask(inputs)
     if as_json:
         emit_json(answer)
         return
@@ -255,8 +254,7 @@ def eval_cmd(
     if plot is not None:
         output_file(plot)
     loaded = load_run(run)
-    task = loaded.task if eval_range is None else loaded.task.with_options(extrap_range=eval_range)
-    metrics = evaluate(loaded.model, task)
+    task, metrics = loaded.evaluate(eval_range)
     not_drawn = write_or_explain(lambda: _save_plot(plot, loaded.model, task), plot) if plot else ""
     drawn = plot is not None and not not_drawn
     if as_json:
@@ -308,13 +306,7 @@ def _range_text(pair: list[float]) -> str:
 
 
 def _save_plot(path: Path, model: nn.Module, task: Task) -> None:
-    import torch
-
     from actlab.plots.style import save
-    from actlab.plots.training import decision_figure, extrapolation_figure
+    from actlab.plots.training import network_figure
 
-    if task.kind == "classification":
-        x, y = task.sample(600, torch.Generator().manual_seed(0), "train")
-        save(decision_figure(model, task, x, y), path)
-    else:
-        save(extrapolation_figure({"network": model}, task), path)
+    save(network_figure(model, task), path)

@@ -124,3 +124,13 @@ def loss_figure(histories: Mapping[str, Sequence[float]]) -> Figure:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return fig
+
+
+def network_figure(model: nn.Module, task: Task) -> Figure:
+    """The one picture of a trained network that says most about it: for classification its decision map over
+    600 training points (seed 0), for regression its predictions beside the truth across and beyond the
+    training range (what ``actlab train --plot`` and ``actlab eval --plot`` draw)."""
+    if task.kind == "classification":
+        x, y = task.sample(600, torch.Generator().manual_seed(0), "train")
+        return decision_figure(model, task, x, y)
+    return extrapolation_figure({"network": model}, task)

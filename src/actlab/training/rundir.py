@@ -42,7 +42,7 @@ from actlab.errors import ActlabError
 from actlab.nets.mlp import MLP
 from actlab.nets.tasks import Task
 from actlab.training.config import TrainConfig, TrainResult, make_task
-from actlab.training.evaluate import evaluate
+from actlab.training.evaluate import evaluate, parse_inputs, predict
 from actlab.training.loop import build_model, final_divergence
 from actlab.util.plain import plain
 
@@ -70,6 +70,18 @@ class Run:
     @property
     def task(self) -> Task:
         return make_task(self.config)
+
+    def ask(self, inputs: Sequence[str | float]) -> dict[str, Any]:
+        """The network's answer to ``inputs`` as a user writes them (``["5", "3"]``, ``["5+3"]``; see
+        :func:`~actlab.training.evaluate.parse_inputs`), with the truth: what ``actlab predict`` prints."""
+        task = self.task
+        return predict(self.model, task, parse_inputs(inputs, task, run=str(self.path)))
+
+    def evaluate(self, extrap_range: tuple[float, float] | None = None) -> tuple[Task, dict[str, float | None]]:
+        """The metrics of :func:`~actlab.training.evaluate.evaluate` now, extrapolating on ``extrap_range``
+        (the training box cut out) instead of the run's own where given; with the task they were taken on."""
+        task = self.task if extrap_range is None else self.task.with_options(extrap_range=extrap_range)
+        return task, evaluate(self.model, task)
 
 
 def _json(path: Path, data: Any) -> None:
