@@ -96,8 +96,8 @@ def test_bad_arguments(kwargs: dict, message: str) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"seeds": 0}, "seeds=0 must be at least 1"),
-        ({"seeds": 10**7}, "seeds=10,000,000 is over the limit of 1,000,000"),
+        ({"seeds": 0}, "seeds=0 must be between 1 and 1,000,000"),
+        ({"seeds": 10**7}, "seeds=10,000,000 must be between 1 and 1,000,000"),
         ({"width": 0}, "width must be at least 1, got 0"),
         ({"n_inputs": 1}, "n_inputs must be at least 2"),
     ],

@@ -119,13 +119,10 @@ def born_dead(
 ) -> None:
     """How often deep narrow networks are born dead: collapsed (constant output) at initialisation."""
     from actlab.diagnostics import born_dead_table
-    from actlab.diagnostics.collapse import check_network
-    from actlab.util.bounds import MAX_SEEDS
+    from actlab.diagnostics.collapse import check_seeds
 
-    if not 1 <= seeds <= MAX_SEEDS:
-        raise ActlabError(f"--seeds {seeds:,} must be between 1 and {MAX_SEEDS:,}")
+    check_seeds(seeds, "--seeds ")
     widths, depths = _ints("--width", width), _ints("--depth", depth)
-    check_network(max(widths), max(depths))  # the table's biggest network, refused before any work
     cells = born_dead_table(widths, depths, seeds, activation=activation, init=init)
     if as_json:
         emit_json([c.as_dict() for c in cells])

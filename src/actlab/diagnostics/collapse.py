@@ -97,11 +97,13 @@ def born_dead_table(
 ) -> list[BornDead]:
     """:func:`born_dead_fraction` for every width and depth, widths varying slowest.
 
-    Every cell's sizes are checked before the first network is built, so a size that cannot fit is
-    refused at once rather than after the cells before it.
+    Every cell's sizes are checked before the first network is built, the biggest network first (the one a
+    message should name), so a size that cannot fit is refused at once rather than after the cells before it.
     """
     seed_list = _seed_list(seeds)
     sizes = {k: options[k] for k in ("in_features", "n_inputs") if k in options}
+    if widths and depths:
+        check_network(max(widths), max(depths), **sizes)
     for w in widths:
         for d in depths:
             check_network(w, d, **sizes)
@@ -141,12 +143,16 @@ def check_network(width: int, depth: int, *, in_features: int = 2, n_inputs: int
     )
 
 
+def check_seeds(seeds: int, name: str = "seeds=") -> None:
+    """Refuse a number of networks per born-dead cell outside 1 .. :data:`~actlab.util.bounds.MAX_SEEDS`;
+    ``name`` is how the message names it (``"--seeds "`` on the command line)."""
+    if not 1 <= seeds <= MAX_SEEDS:
+        raise ActlabError(f"{name}{seeds:,} must be between 1 and {MAX_SEEDS:,}")
+
+
 def _seed_list(seeds: int | Iterable[int]) -> list[int]:
     if isinstance(seeds, int):
-        if seeds < 1:
-            raise ActlabError(f"seeds={seeds} must be at least 1")
-        if seeds > MAX_SEEDS:
-            raise ActlabError(f"seeds={seeds:,} is over the limit of {MAX_SEEDS:,} networks per cell")
+        check_seeds(seeds)
         return list(range(seeds))
     seed_list = list(seeds)
     if not seed_list:
