@@ -124,3 +124,36 @@ def test_every_example_in_the_package_runs(path: Path) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, report=False)
     assert result.attempted > 0
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {module.__name__} failed"
+
+
+DOTTED = re.compile(r"`(actlab(?:\.[A-Za-z_]\w*)+)`")  # a module or attribute named in backticks, ``actlab.x.y``
+DOCUMENTS = sorted(SRC.parent.glob("*.md"))
+
+
+def importable(dotted: str) -> bool:
+    """``dotted`` is a module, or an attribute path under the longest importable module in it."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            target: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            if not hasattr(target, attr):
+                return False
+            target = getattr(target, attr)
+        return True
+    return False
+
+
+def test_the_document_check_can_fail() -> None:
+    assert importable("actlab.training.evaluate.evaluate") and importable("actlab.ActlabError")
+    assert not importable("actlab.evaluate") and not importable("actlab.catalog.arithmetic")
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
+def test_every_module_a_document_names_exists(path: Path) -> None:
+    """README.md and BENCHMARKS.md name modules in prose (``actlab.training.evaluate``): each one exists."""
+    named = set(DOTTED.findall(path.read_text(encoding="utf-8")))
+    missing = sorted(ref for ref in named if not importable(ref))
+    assert not missing, f"{path.name} names what does not exist: {missing}"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from actlab.errors import ActlabError
-from actlab.experiments.store import MIGRATIONS, SCHEMA_VERSION, ResultStore, config_hash
+from actlab.experiments.store import MIGRATIONS, SCHEMA_VERSION, ResultStore, config_dict, config_hash
+from actlab.training.config import TrainConfig
 
 RELU = {"task": "add", "activation": "relu", "seed": 0, "hidden": [16, 16]}
 
@@ -330,3 +331,22 @@ def test_paths_that_cannot_be_a_database_are_one_line_errors(tmp_path: Path) -> 
     long_name = tmp_path / ("a" * 300 + ".db")
     with pytest.raises(ActlabError, match=r"^cannot use results database .*: File name too long; pass another file"):
         ResultStore(long_name)
+
+
+def test_config_hash_follows_a_config_changed_after_hashing() -> None:
+    config = TrainConfig(steps=5)
+    first = config_hash(config)
+    config.steps = 7
+    config.hidden.append(4)
+    assert config_hash(config) != first
+    assert config_hash(config) == config_hash(TrainConfig(steps=7, hidden=[16, 16, 4]))
+
+
+def test_config_hash_of_a_subclass_whose_repr_hides_fields() -> None:
+    class Terse(TrainConfig):
+        def __repr__(self) -> str:
+            return "Terse()"
+
+    five, seven = Terse(steps=5), Terse(steps=7)
+    assert config_hash(five) != config_hash(seven)
+    assert config_dict(seven)["steps"] == 7

@@ -131,6 +131,23 @@ def test_callbacks_in_order() -> None:
     assert result.steps == 3 and len(result.history) == 3
 
 
+def test_a_subclass_overriding_one_hook_is_a_callback() -> None:
+    """The other hooks stay no-ops, and ``isinstance(..., Callback)`` holds as it did when Callback was a plain
+    base class (a protocol refuses isinstance unless runtime-checkable)."""
+
+    class Steps(Callback):
+        def __init__(self) -> None:
+            self.steps: list[int] = []
+
+        def on_step_end(self, step: int, loss: float, model: nn.Module) -> None:
+            self.steps.append(step)
+
+    steps = Steps()
+    train(TrainConfig(steps=3, hidden=[3]), [steps])
+    assert steps.steps == [1, 2, 3]
+    assert isinstance(steps, Callback) and not isinstance(object(), Callback)
+
+
 def test_target_loss_stops_early() -> None:
     result = train(TrainConfig(steps=3000, target_loss=1.0))
     assert result.stopped_early and result.steps < 3000

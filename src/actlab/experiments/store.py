@@ -93,7 +93,7 @@ def config_dict(config: Any) -> dict[str, Any]:
 
 
 def _canonical_json(config: Any) -> str:
-    """:func:`config_dict` as sorted JSON text, remembered by the config's repr where that shows every field
+    """:func:`config_dict` as sorted JSON text, remembered by the config's field values where they are plain
     (a comparison hashes each config several times, and ``resolved()`` costs some 0.1 ms)."""
     key = _memo_key(config)
     if key is not None and (text := _CANONICAL.get(key)) is not None:
@@ -115,21 +115,32 @@ def _canonical_json(config: Any) -> str:
 
 
 def _memo_key(config: Any) -> tuple[type, str] | None:
-    """The config's class and repr where the dataclass-made repr shows every field (so equal keys mean equal
-    configs), else ``None``: not remembered."""
+    """The config's class and the repr of each of its dataclass fields, where every field holds plain values
+    (``None``, bools, numbers, strings, lists and tuples of them: their repr shows all of them, so equal keys
+    mean equal configs), else ``None``: not remembered. The key is built from the fields, not from
+    ``repr(config)``: a subclass may write a ``__repr__`` that leaves fields out."""
     kind = type(config)
-    shows_all = _REPR_SHOWS_ALL.get(kind)
-    if shows_all is None:
-        params = getattr(kind, "__dataclass_params__", None)
-        shows_all = _REPR_SHOWS_ALL[kind] = bool(
-            params is not None and params.repr and all(f.repr for f in dataclasses.fields(kind))
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = (
+            tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else ()
         )
-    return (kind, repr(config)) if shows_all else None
+    if not names:
+        return None
+    values = [getattr(config, name) for name in names]
+    return (kind, repr(values)) if _plain(values) else None
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is ``None``, a bool, int, float or str (not a subclass), or a list or tuple of them."""
+    if type(value) in (list, tuple):
+        return all(_plain(v) for v in value)
+    return value is None or type(value) in (bool, int, float, str)
 
 
 MEMO_SIZE = 200_000  # configs remembered by _canonical_json at most (some 1 KB each), then forgotten at once
 _CANONICAL: dict[tuple[type, str], str] = {}
-_REPR_SHOWS_ALL: dict[type, bool] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names; () for any other class
 
 
 def config_hash(config: Any, version: str | None = None) -> str:

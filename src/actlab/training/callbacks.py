@@ -8,11 +8,12 @@ sits below training in the package's layers, is one.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from torch import nn
 
 
+@runtime_checkable
 class Callback(Protocol):
     """Hooks called by :func:`actlab.train` (and the vectorized trainer) in this order each step:
     forward and backward, ``on_before_step`` (gradients present), optimizer step, ``on_step_end``.
