@@ -31,6 +31,8 @@ from conftest import QUICK
         ({"hidden": [-4]}, "hidden width must be >= 1"),
         ({"steps": 0}, "steps must be >= 1"),
         ({"steps": 2.5}, "steps must be a whole number"),
+        ({"steps": True}, "steps must be a whole number, got True"),  # a TOML "steps = true" is not 1 step
+        ({"hidden": [16, False]}, "a hidden width must be a whole number, got False"),
         ({"lr": "fast"}, "learning rate must be a number"),
         ({"lr": 0}, "learning rate must be > 0"),
         ({"lr": float("nan")}, "finite"),

@@ -221,7 +221,9 @@ def _number(label: str, value: Any, low: float = -math.inf, open_low: bool = Fal
 
 
 def _count(label: str, value: Any, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool):  # True is an int to Python, but "steps = true" is a mistake, not 1 step
+        raise ActlabError(f"{label} must be a whole number, got {_text(value)}")
+    if not isinstance(value, int):
         try:
             as_float = float(value)
         except (TypeError, ValueError, OverflowError):
