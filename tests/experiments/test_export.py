@@ -222,3 +222,13 @@ def test_write_comparison_writes_the_three_tables(tmp_path: Path) -> None:
         ("tanh", 1),
     ]
     assert set(runs["hidden"]) == {3} and set(runs["steps_config"]) == {5}
+
+
+def test_an_unwritable_place_is_refused_in_the_words_of_every_output(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    with pytest.raises(ActlabError, match=r"cannot write the export to .*notes.txt/x.csv: it lies under .*notes.txt"):
+        export_runs([], a_file / "x.csv")
+    with pytest.raises(ActlabError, match="it is a folder; give a file name such as"):
+        export_runs([], tmp_path, "csv")
+    assert a_file.read_text() == "keep me" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from actlab.errors import ActlabError
 from actlab.experiments.store import RunRecord
+from actlab.util.outputs import prepare_output_file
 from actlab.util.plain import plain
 
 if TYPE_CHECKING:  # the comparison imports PyTorch: `runs export` does not need it
@@ -96,8 +97,8 @@ def export_runs(records: Sequence[RunRecord], path: Path, fmt: str | None = None
     chosen = export_format(path, fmt)
     if path.is_dir():
         raise ActlabError(f"cannot export to {path}: it is a folder; give a file name such as {path / 'runs.csv'}")
+    prepare_output_file(path, what="the export")  # missing folders made, an unwritable place refused in one line
     columns, rows = run_table(records)
-    path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     tmp = Path(tmp_name)
