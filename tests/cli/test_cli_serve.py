@@ -62,3 +62,12 @@ def test_options_reach_the_server_and_other_hosts_are_warned_about(cli, monkeypa
 def test_loopback_addresses() -> None:
     assert all(map(is_loopback, ["127.0.0.1", "127.3.4.5", "::1", "localhost", "LOCALHOST"]))
     assert not any(map(is_loopback, ["0.0.0.0", "::", "192.168.1.2", "example.org"]))
+
+
+def test_an_out_folder_runs_can_never_be_written_to_is_refused_before_serving(cli, tmp_path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    result = cli("serve", "--port", "0", "--out", str(a_file))
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "cannot write the exported runs to" in result.err
+    assert "it is a file; give a new or existing folder" in result.err

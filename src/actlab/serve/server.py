@@ -11,6 +11,7 @@ from pathlib import Path
 
 from actlab.errors import ActlabError
 from actlab.serve.limits import Limits
+from actlab.util.outputs import prepare_output_dir
 
 WS_MAX_BYTES = 16 * 1024 * 1024  # the transport's own bound; the protocol refuses anything over 64 KB politely
 # No per-message compression: on loopback, zlib on every 120 KB frame costs both sides more than it saves.
@@ -67,6 +68,7 @@ def run(
 
     from actlab.serve.app import create_app
 
+    prepare_output_dir(runs_dir, "the exported runs")  # a place runs can never be written to: refused now
     sock = listen(host, port)
     url = url_of(sock, host)
     config = uvicorn.Config(
