@@ -1,7 +1,7 @@
 """actlab: an activation-function laboratory on PyTorch.
 
-The public API, by layer (dependencies point one way: catalog -> model -> training / diagnostics ->
-comparisons -> tour / cli):
+The public API, by layer (dependencies point one way: catalog -> nets -> diagnostics -> training -> fast ->
+experiments -> plots -> tour / serve / backends -> cli; see the README's "Architecture"):
 
 * catalog: :func:`get`, :func:`lookup`, :func:`names`, :data:`CATALOG`, :class:`Activation`,
   :class:`CatalogActivation`; the lesson's layer: :func:`run_demo`;
