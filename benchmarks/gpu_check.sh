@@ -20,7 +20,12 @@ PY="${PYTHON:-python}"
 export PYTHONPATH="src${PYTHONPATH:+:$PYTHONPATH}"
 
 DRY=0
-if [ "${1:-}" = "--cpu-dry-run" ]; then DRY=1; fi
+case "${1:-}" in
+  "") ;;
+  --cpu-dry-run) DRY=1 ;;
+  -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "gpu_check.sh: unknown argument '$1' (use --cpu-dry-run, or --help)" >&2; exit 2 ;;
+esac
 DEVICE=cuda
 BENCH=(--device cuda)
 SEEDS=1000
