@@ -128,8 +128,12 @@ class TrainConfig:
     def resolved(self) -> dict[str, Any]:
         """:meth:`to_dict` with the task's defaults filled in (what a run folder records)."""
         task = make_task(self)
-        return {**self.to_dict(), "train_range": list(task.train_range), "extrap_range": list(task.extrap_range),
-                "noise": task.noise}  # fmt: skip
+        return {
+            **self.to_dict(),
+            "train_range": list(task.train_range),
+            "extrap_range": list(task.extrap_range),
+            "noise": task.noise,
+        }
 
 
 @dataclass
@@ -178,8 +182,13 @@ class TrainResult:
 
 def make_task(config: TrainConfig) -> Task:
     """Step 1: the task with the config's overrides."""
-    return get_task(config.task, train_range=config.train_range, extrap_range=config.extrap_range,
-                    noise=config.noise, integer=config.integer or None)  # fmt: skip
+    return get_task(
+        config.task,
+        train_range=config.train_range,
+        extrap_range=config.extrap_range,
+        noise=config.noise,
+        integer=config.integer or None,
+    )
 
 
 def loss_warnings(history: Sequence[float]) -> list[str]:
@@ -187,8 +196,10 @@ def loss_warnings(history: Sequence[float]) -> list[str]:
     step's (the run got far worse than where it started: too high a learning rate, usually)."""
     if len(history) < 2 or not history[-1] > FAR_WORSE * history[0]:
         return []
-    return [f"the final loss {history[-1]:.3g} is far worse than at the start: more than {FAR_WORSE:g} times the "
-            f"loss {history[0]:.3g} of step 1; the learning rate is probably too high"]  # fmt: skip
+    return [
+        f"the final loss {history[-1]:.3g} is far worse than at the start: more than {FAR_WORSE:g} times the "
+        f"loss {history[0]:.3g} of step 1; the learning rate is probably too high"
+    ]
 
 
 def check_size(in_features: int, hidden: Sequence[int], out_features: int, batch_size: int) -> None:
@@ -202,8 +213,11 @@ def check_size(in_features: int, hidden: Sequence[int], out_features: int, batch
     params = sum(a * b + b for a, b in itertools.pairwise(widths))
     rows = max(batch_size, EVAL_POINTS)
     shown = " ".join(map(str, hidden)) if len(hidden) <= 8 else f"{len(hidden)} layers up to {max(hidden):,}"
-    check_values(f"a network of hidden widths {shown or 'none'} trained on batches of {batch_size:,}",
-                 4 * params + 3 * rows * sum(widths), "use smaller --hidden widths or --batch-size")  # fmt: skip
+    check_values(
+        f"a network of hidden widths {shown or 'none'} trained on batches of {batch_size:,}",
+        4 * params + 3 * rows * sum(widths),
+        "use smaller --hidden widths or --batch-size",
+    )
 
 
 def _number(label: str, value: Any, low: float = -math.inf, open_low: bool = False, high: float = math.inf) -> float:
