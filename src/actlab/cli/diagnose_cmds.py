@@ -140,18 +140,22 @@ def born_dead(
 # --- parsing -----------------------------------------------------------------------------------------
 
 
+EXAMPLES = {"--input-shape": "64,3,32,32", "--width": "2,3,4,8", "--depth": "5,10,20,50"}  # what an error suggests
+
+
 def _ints(option: str, text: str) -> list[int]:
     """``"64,3,32,32"`` -> ``[64, 3, 32, 32]``: whole numbers of at least 1."""
+    example = EXAMPLES[option]
     items = comma_list(
         text,
         lambda *_: (
-            f"{option} {text!r}: an item is empty; write whole numbers separated by single commas, e.g. 64,3,32,32"
+            f"{option} {text!r}: an item is empty; write whole numbers separated by single commas, e.g. {example}"
         ),
     )
     try:
         values = [int(v) for v in items]
     except ValueError:
-        raise ActlabError(f"{option} {text!r}: write whole numbers separated by commas, e.g. 64,3,32,32") from None
+        raise ActlabError(f"{option} {text!r}: write whole numbers separated by commas, e.g. {example}") from None
     if any(v < 1 for v in values):
         raise ActlabError(f"{option} {text!r}: every number must be at least 1")
     return values
