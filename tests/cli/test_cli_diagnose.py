@@ -267,7 +267,10 @@ def test_chinese_table_has_no_english_labels(cli, models: Path, monkeypatch: pyt
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--width", "2,,3"], "--width '2,,3': an item is empty; write whole numbers separated by single commas, e.g. 2,3,"),
+        (
+            ["--width", "2,,3"],
+            "--width '2,,3': an item is empty; write whole numbers separated by single commas, e.g. 2,3,4,8",
+        ),
         (["--depth", ",5"], "--depth ',5': an item is empty"),
         (["--depth", "x"], "--depth 'x': write whole numbers separated by commas, e.g. 5,10,20,50"),
         (["--seeds", "0"], "--seeds 0 must be between 1 and 1,000,000"),
