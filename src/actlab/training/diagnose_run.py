@@ -97,7 +97,6 @@ def run_data(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, An
     from ``seed`` as a ``TensorDataset`` in the model's dtype, and its task's loss."""
     import torch
 
-    from actlab.training.config import make_task
     from actlab.training.loop import loss_fn
     from actlab.training.rundir import load_run
     from actlab.util.bounds import MAX_INPUTS, check_values
@@ -105,7 +104,7 @@ def run_data(run_dir: Path, samples: int, seed: int) -> tuple[nn.Module, Any, An
     if samples < 2:
         raise ActlabError(f"--samples {samples} must be at least 2")
     run = load_run(run_dir)
-    task = make_task(run.config)
+    task = run.task
     x, y = task.sample(2, torch.Generator().manual_seed(seed), "train")  # the size of one example
     per_example = (x[0].numel() + y[0].numel()) if x.dim() and y.dim() else 2
     check_values(f"--samples {samples:,}", samples * per_example, "use fewer samples")
